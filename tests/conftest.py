@@ -1,0 +1,126 @@
+"""Fixtures for the roles a test plays, and the real services behind the suite.
+
+Roles: `owner` (an org owner whose org has an active key), `member` (same org, read only),
+`outsider` (another org with its own key, which must see nothing of the first).
+Services: when CELERY_BROKER_URL is set a real Celery worker runs for the whole session; when
+STORAGE_BACKEND=s3 the session's bucket is created on the S3 server; Redis keys of this
+checkout are cleared before each test.
+"""
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from tests.support import servers
+from thrad.models import ApiKey, Membership, Organization
+from thrad.services import api_key_create, organization_create
+
+TMP_DIR = Path(settings.BASE_DIR) / ".pytest-tmp"
+
+
+@dataclass
+class Actor:
+    user: object
+    org: Organization
+    key: ApiKey | None
+    secret: str | None
+
+    def client(self) -> APIClient:
+        """An API client sending this actor's key as a Bearer token."""
+        client = APIClient()
+        if self.secret:
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.secret}")
+        return client
+
+
+def make_actor(*, org_name: str, username: str, role: str, with_key: bool = True) -> Actor:
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", "pw-123456789")
+    org = Organization.objects.filter(name=org_name).first() or organization_create(name=org_name, domain=f"{org_name.lower()}.example")  # fmt: skip
+    Membership.objects.create(user=user, organization=org, role=role)
+    key, secret = (None, None)
+    if with_key:
+        key, secret = api_key_create(org=org, by_user=user)
+    return Actor(user=user, org=org, key=key, secret=secret)
+
+
+@pytest.fixture
+def owner(db: None) -> Actor:
+    return make_actor(org_name="Acme", username="olive", role=Membership.Role.OWNER)
+
+
+@pytest.fixture
+def member(owner: Actor) -> Actor:
+    return make_actor(org_name="Acme", username="mia", role=Membership.Role.MEMBER, with_key=False)
+
+
+@pytest.fixture
+def outsider(db: None) -> Actor:
+    return make_actor(org_name="Globex", username="otto", role=Membership.Role.OWNER)
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+# --- real services ---------------------------------------------------------------------------
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if getattr(session.config, "workerinput", None) is None:
+        shutil.rmtree(TMP_DIR / "media", ignore_errors=True)
+    TMP_DIR.mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_bucket() -> None:
+    """Create this checkout's bucket on the real S3 server when S3 storage is configured."""
+    if settings.STORAGE_BACKEND != "s3":
+        return
+    from django.core.files.storage import default_storage
+
+    client = default_storage.connection.meta.client
+    try:
+        client.head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+    except Exception:  # noqa: BLE001 - missing bucket: create it
+        client.create_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """A real worker on the real broker for the whole session (eager mode needs none)."""
+    if not settings.CELERY_BROKER_URL:
+        yield
+        return
+    from thrad.celery import app
+
+    app.control.purge()
+    with servers.celery_worker() as proc:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis() -> None:
+    """Forget this checkout's Redis keys (cache, rate limits) between tests."""
+    if not settings.REDIS_URL:
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    prefix = os.environ["CACHE_KEY_PREFIX"]
+    for pattern in (f"{prefix}:*", f"{settings.RATE_LIMIT_KEY_PREFIX}:*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)

@@ -1,0 +1,106 @@
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from thrad.models import ApiKey
+from thrad.services import api_key_revoke, api_key_rotate
+
+URL = "/v1/ad_account"
+
+
+def _error(response) -> dict:
+    return response.json()["error"]
+
+
+def test_a_valid_key_reads_its_own_ad_account(owner):
+    response = owner.client().get(URL)
+    assert response.status_code == 200
+    assert response.json()["name"] == "Acme"
+    assert response.json()["currency_code"] == "USD"
+
+
+def test_no_authorization_header_is_auth_required(anon_client):
+    response = anon_client.get(URL)
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": {
+            "message": _error(response)["message"],
+            "type": "authentication_error",
+            "param": None,
+            "code": "auth_required",
+        }
+    }
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Bearer ak_nothex000000_" + "a" * 40,
+        "Bearer ak_0123456789ab_" + "a" * 40,  # well formed, unknown
+        "Bearer " + "a" * 10_000,
+        "Bearer ak_\x00abc",
+        "Bearer ak_é" + "b" * 50,
+        "Token ak_0123456789ab_" + "a" * 40,
+    ],
+)
+def test_malformed_or_unknown_keys_get_the_uniform_401(owner, header):
+    client = APIClient()
+    response = client.get(URL, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert _error(response)["code"] == "invalid_api_key"
+    assert _error(response)["type"] == "authentication_error"
+
+
+def test_the_right_prefix_with_a_wrong_secret_is_refused(owner):
+    forged = owner.secret[:-1] + ("A" if owner.secret[-1] != "A" else "B")
+    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Bearer {forged}")
+    assert response.status_code == 401
+    assert _error(response)["code"] == "invalid_api_key"
+
+
+def test_revoked_and_expired_keys_answer_exactly_like_unknown_ones(owner):
+    unknown = APIClient().get(URL, HTTP_AUTHORIZATION="Bearer ak_0123456789ab_" + "a" * 40)
+    api_key_revoke(org=owner.org, key_id=str(owner.key.public_id))
+    revoked = owner.client().get(URL)
+    assert revoked.status_code == unknown.status_code == 401
+    assert revoked.json() == unknown.json()
+
+
+def test_an_expired_key_is_refused(owner):
+    ApiKey.objects.filter(pk=owner.key.pk).update(expires_at=timezone.now())
+    assert owner.client().get(URL).status_code == 401
+
+
+def test_x_api_key_is_not_accepted_on_v1(owner):
+    response = APIClient().get(URL, HTTP_X_API_KEY=owner.secret)
+    assert response.status_code == 401
+    assert _error(response)["code"] == "auth_required"
+
+
+def test_a_suspended_organization_authenticates_but_is_refused(owner):
+    owner.org.is_suspended = True
+    owner.org.save()
+    response = owner.client().get(URL)
+    assert response.status_code == 403
+    assert _error(response)["type"] == "permission_error"
+    assert _error(response)["code"] == "account_suspended"
+
+
+def test_last_used_is_recorded_at_most_once_a_minute(owner):
+    owner.client().get(URL)
+    owner.key.refresh_from_db()
+    first = owner.key.last_used_at
+    assert first is not None
+    owner.client().get(URL)
+    owner.key.refresh_from_db()
+    assert owner.key.last_used_at == first
+
+
+def test_a_rotated_in_key_authenticates(owner):
+    _, new_secret = api_key_rotate(org=owner.org)
+    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Bearer {new_secret}")
+    assert response.status_code == 200

@@ -1,0 +1,85 @@
+"""Base classes for the API families. Policy lives in class attributes, DRF style.
+
+- `V1Api`: the advertiser API. Bearer key, suspended organizations refused, per-key rate limits
+  with `X-RateLimit-*` headers on every response, errors in the `/v1` shape.
+- `FilesApiBase` / `DspApiBase` in their apps subclass these with their own error shapes.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponseBase
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from thrad import ratelimit
+from thrad.authentication import ApiKeyAuthentication
+from thrad.errors import AccountSuspendedError, RateLimitedError, v1_exception_handler
+from thrad.models import Organization
+
+
+class OrganizationActive(BasePermission):
+    """A suspended organization's keys authenticate, but every call is 403 account_suspended."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.auth is None:
+            return False
+        if request.auth.organization.is_suspended:
+            raise AccountSuspendedError()
+        return True
+
+
+def v1_limit() -> ratelimit.Limit:
+    return ratelimit.Limit("v1", settings.RATE_LIMIT_V1_PER_HOUR, 3600)
+
+
+class RateLimitedApi(APIView):
+    """Counts each authenticated request against `get_rate_limits()`, in order.
+
+    The first limit that refuses answers 429 (later limits are not counted). The headers
+    describe the limit closest to running out.
+    """
+
+    rate_limit_error: type[RateLimitedError] = RateLimitedError
+
+    def get_rate_limits(self, request: Request) -> Sequence[ratelimit.Limit]:
+        return ()
+
+    def rate_limit_ident(self, request: Request) -> str:
+        return str(request.auth.pk)
+
+    def check_throttles(self, request: Request) -> None:
+        ident = self.rate_limit_ident(request)
+        shown: ratelimit.Decision | None = None
+        for limit in self.get_rate_limits(request):
+            decision = ratelimit.hit(limit, ident)
+            if shown is None or decision.remaining < shown.remaining or not decision.allowed:
+                shown = decision
+            request._rate_limit_decision = shown  # type: ignore[attr-defined]
+            if not decision.allowed:
+                raise self.rate_limit_error(headers={"Retry-After": str(decision.retry_after)})
+
+    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any) -> HttpResponseBase:  # fmt: skip
+        decision = getattr(request, "_rate_limit_decision", None)
+        if decision is not None:
+            for name, value in decision.headers().items():
+                response[name] = value
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class V1Api(RateLimitedApi):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [OrganizationActive]
+
+    def get_rate_limits(self, request: Request) -> Sequence[ratelimit.Limit]:
+        return (v1_limit(),)
+
+    def get_exception_handler(self) -> Callable[..., Response]:
+        return v1_exception_handler
+
+    @property
+    def org(self) -> Organization:
+        return self.request.auth.organization

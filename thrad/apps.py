@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ThradConfig(AppConfig):
+    name = "thrad"
+    verbose_name = "Platform"
