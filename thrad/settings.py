@@ -96,6 +96,8 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "thrad_cache",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # Live bids are cache entries: the default cap (300) would cull them under load.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
         }
     }
 
@@ -234,6 +236,8 @@ TRUSTED_PROXY_CIDRS = env_list("TRUSTED_PROXY_CIDRS")
 BID_TTL_SECONDS = env_int("BID_TTL_SECONDS", 60, minimum=1)
 DSP_BID_FLOOR_CPM = env_decimal("DSP_BID_FLOOR_CPM", "4.00")
 DSP_PRERENDER = env_bool("DSP_PRERENDER", False)
+DSP_BID_RETENTION_DAYS = env_int("DSP_BID_RETENTION_DAYS", 7, minimum=1)
+CLICK_TOKEN_TTL_DAYS = env_int("CLICK_TOKEN_TTL_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,121 @@
+"""Eligibility, ranking and pricing of the ads that may answer a bid request. Pure: no Django.
+
+Money: `max_bid_micros` is a CPM in micros; the wire price is CPM dollars with 2 decimals,
+rounded half to even from the integer micros with `Decimal` (7.125 → 7.12, 7.135 → 7.14).
+"""
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import NamedTuple
+
+MICROS = Decimal(1_000_000)
+CENT = Decimal("0.01")
+_RNG = random.Random()
+
+
+def cpm_price(max_bid_micros: int) -> Decimal:
+    """The bid on the wire: CPM dollars, 2 decimals, half to even."""
+    return (Decimal(max_bid_micros) / MICROS).quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def price_micros(price: Decimal) -> int:
+    return int(price * MICROS)
+
+
+def impression_cost_micros(realized_cpm: Decimal) -> int:
+    """What one impression at this CPM (dollars) costs, in whole micros (half to even)."""
+    return int((realized_cpm * MICROS / 1000).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+class AdIds(NamedTuple):
+    """The ids an ad's counters are kept under."""
+
+    ad_id: int
+    ad_group_id: int
+    campaign_id: int
+    organization_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdEntry:
+    """A servable ad and the parts of its creative that render needs."""
+
+    ad_id: int
+    ad_group_id: int
+    campaign_id: int
+    organization_id: int
+    advertiser: str
+    domain: str
+    title: str
+    body: str
+    cta_text: str
+    image_url: str | None
+    logo_url: str | None
+
+    @property
+    def ids(self) -> AdIds:
+        return AdIds(self.ad_id, self.ad_group_id, self.campaign_id, self.organization_id)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupEntry:
+    """An ad group that may bid: its price, schedule, targeting and active ads."""
+
+    ad_group_id: int
+    campaign_id: int
+    max_bid_micros: int
+    price: Decimal
+    starts_at: float  # Unix seconds
+    ends_at: float | None
+    countries: frozenset[str]  # empty = everywhere
+    has_hints: bool
+    ads: tuple[AdEntry, ...]
+
+    def eligible(self, *, now: float, country: str, floor: Decimal) -> bool:
+        """Within its schedule, targeting this country (or everywhere), and clearing the floor."""
+        if now < self.starts_at or (self.ends_at is not None and now >= self.ends_at):
+            return False
+        if self.countries and country not in self.countries:
+            return False
+        return self.price >= floor
+
+
+def rank(scores: dict[int, float], groups: dict[int, GroupEntry]) -> list[tuple[float, GroupEntry]]:
+    """Candidates best first: highest relevance, then highest max bid."""
+    ranked = [(score, groups[group_id]) for group_id, score in scores.items() if group_id in groups]
+    ranked.sort(key=lambda pair: (-pair[0], -pair[1].max_bid_micros))
+    return ranked
+
+
+def pick(
+    ranked: Iterable[tuple[float, GroupEntry]],
+    *,
+    now: float,
+    country: str,
+    floor: Decimal,
+    rng: random.Random | None = None,
+) -> AdEntry | None:
+    """The winning ad: the first eligible candidate, ties (same relevance and bid) at random.
+
+    `ranked` must be sorted best first; the walk stops at the first candidate worse than the
+    winner, so its cost is the number of ineligible candidates ranked above the winner.
+    """
+    tied: list[GroupEntry] = []
+    best: tuple[float, int] | None = None
+    for score, group in ranked:
+        if best is not None and (score, group.max_bid_micros) != best:
+            break
+        if group.eligible(now=now, country=country, floor=floor):
+            best = (score, group.max_bid_micros)
+            tied.append(group)
+    if not tied:
+        return None
+    return _random_ad(tied, rng or _RNG)
+
+
+def _random_ad(groups: Sequence[GroupEntry], rng: random.Random) -> AdEntry:
+    """Each ad of the tied groups equally likely."""
+    group = rng.choices(groups, weights=[len(g.ads) for g in groups])[0] if len(groups) > 1 else groups[0]
+    return rng.choice(group.ads)

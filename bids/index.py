@@ -1,0 +1,163 @@
+"""The serving index: every ad that may bid, grouped by ad group, with hints in a phrase trie.
+
+Each worker process keeps one index in memory and checks a version key in the shared cache on
+every bid (one cache read). Any change that can alter which ads serve (campaigns, ad groups,
+ads, the advertiser's name/domain/logo/suspension, a campaign's spend reaching its limit) bumps
+the version after its transaction commits; the next bid in each process sees the new version
+and rebuilds from the database (one query). Bids never scan ads.
+"""
+
+import secrets
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from bids.auction import AdEntry, GroupEntry, cpm_price
+from bids.matching import PhraseMatcher
+from creatives.models import Ad, ReviewStatus, Status
+
+VERSION_KEY = "dsp:serving-index:version"
+
+
+@dataclass
+class ServingIndex:
+    version: str
+    groups: dict[int, GroupEntry]
+    matcher: PhraseMatcher
+    no_hints_everywhere: tuple[GroupEntry, ...] = ()
+    no_hints_by_country: dict[str, tuple[GroupEntry, ...]] = field(default_factory=dict)
+
+    def no_hint_groups(self, country: str) -> tuple[GroupEntry, ...]:
+        """Groups without hints that may target `country`, highest max bid first."""
+        return self.no_hints_by_country.get(country, self.no_hints_everywhere)
+
+
+def creative_image_url(asset_path: str) -> str | None:
+    """Public URL of an ad's creative copy (served under /media/creatives/)."""
+    return f"{settings.PUBLIC_BASE_URL}/media/{asset_path}" if asset_path else None
+
+
+def _domain(org_domain: str, target_url: str) -> str:
+    if org_domain:
+        return org_domain
+    host = urlsplit(target_url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+_FIELDS = (
+    "pk", "ad_group_id", "ad_group__campaign_id", "organization_id", "title", "body", "cta_text",
+    "target_url", "asset_path", "ad_group__context_hints", "ad_group__max_bid_micros",
+    "ad_group__campaign__start_time", "ad_group__campaign__end_time", "ad_group__campaign__countries",
+    "organization__name", "organization__domain", "organization__logo_url",
+)  # fmt: skip
+
+
+def _servable_rows(now: datetime) -> list[tuple]:
+    """Active ads of active groups of active, approved, unfinished, unspent campaigns."""
+    campaign = "ad_group__campaign__"
+    return list(
+        Ad.objects.filter(
+            status=Status.ACTIVE, ad_group__status=Status.ACTIVE, organization__is_suspended=False
+        )
+        .filter(**{f"{campaign}status": Status.ACTIVE, f"{campaign}review_status": ReviewStatus.APPROVED})
+        .filter(**{f"{campaign}spend_micros__lt": F(f"{campaign}lifetime_spend_limit_micros")})
+        .filter(Q(**{f"{campaign}end_time__isnull": True}) | Q(**{f"{campaign}end_time__gt": now}))
+        .order_by("pk")
+        .values_list(*_FIELDS)
+    )
+
+
+def _ad_entry(row: tuple) -> AdEntry:
+    ad_id, group_id, campaign_id, org_id, title, body, cta, target, asset = row[:9]
+    org_name, org_domain, logo = row[14:17]
+    domain = _domain(org_domain, target)
+    return AdEntry(
+        ad_id=ad_id, ad_group_id=group_id, campaign_id=campaign_id, organization_id=org_id,
+        advertiser=org_name or domain, domain=domain, title=title, body=body, cta_text=cta,
+        image_url=creative_image_url(asset), logo_url=logo or None,
+    )  # fmt: skip
+
+
+def _hints(raw: object) -> list[str]:
+    return [h for h in raw if isinstance(h, str) and h.strip()] if isinstance(raw, list) else []
+
+
+def build(version: str) -> ServingIndex:
+    """Read every servable ad once and arrange them for matching and ranking."""
+    ads: dict[int, list[AdEntry]] = defaultdict(list)
+    meta: dict[int, tuple] = {}
+    for row in _servable_rows(timezone.now()):
+        ads[row[1]].append(_ad_entry(row))
+        meta.setdefault(row[1], row)
+    groups: dict[int, GroupEntry] = {}
+    hints_by_group: dict[int, list[str]] = {}
+    for group_id, row in meta.items():
+        hints = _hints(row[9])
+        countries = frozenset(c.upper() for c in row[13] or () if isinstance(c, str))
+        groups[group_id] = GroupEntry(
+            ad_group_id=group_id, campaign_id=row[2], max_bid_micros=row[10], price=cpm_price(row[10]),
+            starts_at=row[11].timestamp(), ends_at=_epoch(row[12]), countries=countries,
+            has_hints=bool(hints), ads=tuple(ads[group_id]),
+        )  # fmt: skip
+        if hints:
+            hints_by_group[group_id] = hints
+    return _arrange(version, groups, PhraseMatcher(hints_by_group))
+
+
+def _arrange(version: str, groups: dict[int, GroupEntry], matcher: PhraseMatcher) -> ServingIndex:
+    """Groups without hints sorted by bid, once for 'everywhere' and once per targeted country."""
+    plain = sorted((g for g in groups.values() if not g.has_hints), key=lambda g: -g.max_bid_micros)
+    everywhere = tuple(g for g in plain if not g.countries)
+    countries = {c for g in plain for c in g.countries}
+    by_country = {c: tuple(g for g in plain if not g.countries or c in g.countries) for c in countries}
+    return ServingIndex(version, groups, matcher, everywhere, by_country)
+
+
+# --- the per-process copy and its version -----------------------------------------------------
+
+_lock = threading.Lock()
+_current: ServingIndex | None = None
+
+
+def current_version() -> str:
+    """The shared version (one cache read); created when the cache has none."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), None)
+        version = cache.get(VERSION_KEY)
+    return str(version)
+
+
+def serving_index() -> ServingIndex:
+    """This process's index, rebuilt first when the shared version moved."""
+    global _current
+    version = current_version()
+    index = _current
+    if index is not None and index.version == version:
+        return index
+    with _lock:
+        if _current is None or _current.version != version:
+            _current = build(version)
+        return _current
+
+
+def version_bump() -> None:
+    cache.set(VERSION_KEY, f"{time.time_ns():x}{secrets.token_hex(4)}", None)
+
+
+def version_bump_on_commit() -> None:
+    """Bump once the surrounding transaction commits (at once outside a transaction)."""
+    transaction.on_commit(version_bump)

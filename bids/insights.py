@@ -1,0 +1,129 @@
+"""Insights: the query parameters and the rows built from hourly counters.
+
+Counters are kept per ad and UTC hour; an hour counts when it starts within
+[since rounded down to the hour, until). Rows cover every period of the range, zeros included.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bids.errors import HourlyRangeTooWideError, InvalidTimeRangeError, RangeTooWideError, UnknownFieldError
+from thrad.errors import ApplicationError
+
+GRANULARITIES = ("hourly", "daily", "none")
+FIELDS = ("impressions", "clicks", "spend", "ctr", "cpm", "cpc")
+DEFAULT_FIELDS = ("impressions", "clicks", "spend")
+DEFAULT_RANGE = timedelta(days=30)
+MAX_RANGE = timedelta(days=366)
+MAX_HOURLY_RANGE = timedelta(hours=25)
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class InsightsQuery:
+    granularity: str
+    since: datetime
+    until: datetime
+    fields: tuple[str, ...]
+
+    @property
+    def first_hour(self) -> datetime:
+        return self.since.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Totals:
+    impressions: int = 0
+    clicks: int = 0
+    spend_micros: int = 0
+
+    def add(self, impressions: int, clicks: int, spend_micros: int) -> None:
+        self.impressions += impressions
+        self.clicks += clicks
+        self.spend_micros += spend_micros
+
+
+def _timestamp(params: Mapping[str, Any], name: str) -> datetime | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        seconds = int(raw)
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ApplicationError(f"{name} must be a Unix timestamp in seconds.", param=name) from exc
+
+
+def _fields(values: Iterable[str]) -> tuple[str, ...]:
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in FIELDS:
+            raise UnknownFieldError(
+                f"Unknown field {name[:40]!r}; use one of {', '.join(FIELDS)}.", param="fields"
+            )
+    return tuple(dict.fromkeys(names)) or DEFAULT_FIELDS
+
+
+def parse_query(params: Any, *, now: datetime) -> InsightsQuery:
+    """Validate `time_granularity`, `since`, `until` and `fields[]` (a QueryDict or dict of lists)."""
+    granularity = params.get("time_granularity") or "daily"
+    if granularity not in GRANULARITIES:
+        raise ApplicationError("time_granularity must be hourly, daily or none.", param="time_granularity")
+    until = _timestamp(params, "until") or now
+    since = _timestamp(params, "since") or until - DEFAULT_RANGE
+    if since >= until:
+        raise InvalidTimeRangeError(param="since")
+    if until - since > MAX_RANGE:
+        raise RangeTooWideError(param="since")
+    if granularity == "hourly" and until - since > MAX_HOURLY_RANGE:
+        raise HourlyRangeTooWideError(param="since")
+    fields = _fields([*params.getlist("fields[]"), *params.getlist("fields")])
+    return InsightsQuery(granularity=granularity, since=since, until=until, fields=fields)
+
+
+def _metrics(totals: Totals, fields: tuple[str, ...]) -> dict[str, Any]:
+    spend = totals.spend_micros / 1_000_000
+    values = {
+        "impressions": totals.impressions,
+        "clicks": totals.clicks,
+        "spend": spend,
+        "ctr": round(totals.clicks / totals.impressions, 6) if totals.impressions else 0.0,
+        "cpm": round(spend * 1000 / totals.impressions, 6) if totals.impressions else 0.0,
+        "cpc": round(spend / totals.clicks, 6) if totals.clicks else 0.0,
+    }
+    return {name: values[name] for name in fields}
+
+
+def _periods(query: InsightsQuery) -> list[tuple[Any, str]]:
+    """(bucket key, readable_time) for every period of the range, oldest first."""
+    if query.granularity == "hourly":
+        hours, hour = [], query.first_hour
+        while hour < query.until:
+            hours.append((hour, hour.strftime("%Y-%m-%d %H:00")))
+            hour += HOUR
+        return hours
+    first, last = query.since.date(), (query.until - timedelta(microseconds=1)).date()
+    if query.granularity == "none":
+        return [(None, f"{first.isoformat()}/{last.isoformat()}")]
+    return [(first + timedelta(days=n), (first + timedelta(days=n)).isoformat()) for n in range((last - first).days + 1)]  # fmt: skip
+
+
+def _bucket(hour: datetime, granularity: str) -> datetime | date | None:
+    if granularity == "hourly":
+        return hour
+    return hour.date() if granularity == "daily" else None
+
+
+def build_rows(
+    hourly: Iterable[tuple[datetime, int, int, int]], query: InsightsQuery
+) -> list[dict[str, Any]]:
+    """Rows `{"readable_time", ...fields}` from (hour, impressions, clicks, spend_micros) sums."""
+    periods = _periods(query)
+    totals = {key: Totals() for key, _ in periods}
+    for hour, impressions, clicks, spend in hourly:
+        bucket = totals.get(_bucket(hour.astimezone(UTC), query.granularity))
+        if bucket is not None:
+            bucket.add(impressions, clicks, spend)
+    return [{"readable_time": label, **_metrics(totals[key], query.fields)} for key, label in periods]

@@ -1,0 +1,62 @@
+"""Reads of the bids app: partner authentication, click targets, insights series."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Sum
+
+from bids.insights import InsightsQuery
+from bids.models import AdStatsHourly, ClickToken, SupplyPartner
+from creatives.models import Ad, AdGroup, Campaign
+from thrad import keys
+from thrad.errors import NotFoundError
+from thrad.models import Organization
+
+PARTNER_KEY_KIND = "sp"
+
+
+def partner_authenticate(*, secret: str) -> SupplyPartner | None:
+    """The active partner whose key is `secret`: one indexed lookup, one digest, constant-time compare."""
+    prefix = keys.parse_prefix(PARTNER_KEY_KIND, secret)
+    if prefix is None:
+        return None
+    partner = SupplyPartner.objects.filter(prefix=prefix, is_active=True).first()
+    if partner is None or not keys.matches(secret, partner.digest):
+        return None
+    return partner
+
+
+def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:
+    """The live click token's ad: its target URL and the ids its counters are kept under."""
+    return (
+        ClickToken.objects.filter(digest=digest, expires_at__gt=now)
+        .values(
+            "ad_id", "ad__target_url", "ad__ad_group_id", "ad__ad_group__campaign_id", "ad__organization_id"
+        )
+        .first()
+    )
+
+
+_SCOPES: dict[str, type] = {"campaign": Campaign, "ad_group": AdGroup, "ad": Ad}
+
+
+def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None) -> dict[str, int]:
+    """The counter filter for the org's account, or one of its campaigns, ad groups or ads (else 404)."""
+    if kind is None:
+        return {"organization_id": org.pk}
+    pk = _SCOPES[kind].objects.for_org(org).filter(public_id=public_id).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFoundError(f"No such {kind.replace('_', ' ')}.")
+    return {"organization_id": org.pk, f"{kind}_id": pk}
+
+
+def stats_hourly(*, scope: dict[str, int], query: InsightsQuery) -> list[tuple[datetime, int, int, int]]:
+    """(hour, impressions, clicks, spend_micros) summed over the scope's ads, one row per hour."""
+    rows = (
+        AdStatsHourly.objects.filter(**scope, hour__gte=query.first_hour, hour__lt=query.until)
+        .values("hour")
+        .order_by("hour")
+        .annotate(i=Sum("impressions"), c=Sum("clicks"), s=Sum("spend_micros"))
+        .values_list("hour", "i", "c", "s")
+    )
+    return list(rows)

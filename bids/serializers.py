@@ -1,0 +1,107 @@
+"""Shapes of the DSP and insights bodies, for the OpenAPI document.
+
+The DSP views validate by hand (`bids/bid_request.py`, `bids/views.py`) for speed and exact
+messages; these serializers only describe the wire format.
+"""
+
+from rest_framework import serializers
+
+from bids.insights import FIELDS, GRANULARITIES
+
+
+class DspErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="One sentence saying what was wrong.")
+
+
+class BidMessageSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["user", "assistant"])
+    content = serializers.CharField(allow_blank=True)
+    timestamp = serializers.CharField(required=False, help_text="Optional; a number or a string.")
+
+
+class BidConfigSerializer(serializers.Serializer):
+    max_headline_chars = serializers.IntegerField(min_value=30, required=False)
+    image_enabled = serializers.BooleanField(default=True)
+
+
+class BidRequestSerializer(serializers.Serializer):
+    userId = serializers.CharField(help_text="Anonymous user id.")  # noqa: N815 - wire name
+    request_type = serializers.ChoiceField(choices=["contextual", "opener"], default="contextual")
+    chatId = serializers.CharField(required=False, help_text="Required for contextual, absent for opener.")  # noqa: N815
+    messages = BidMessageSerializer(
+        many=True,
+        required=False,
+        help_text="Contextual: at least 2, roles alternating, the last two a user then an assistant message.",
+    )
+    nAdsBefore = serializers.IntegerField(min_value=0, required=False)  # noqa: N815
+    ad_formats = serializers.ListField(child=serializers.CharField(), default=["sponsored_message"])
+    production = serializers.BooleanField(default=True)
+    request_id = serializers.CharField(required=False)
+    country_code = serializers.CharField(required=False, help_text="ISO alpha-2, case-insensitive.")
+    region = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    device = serializers.CharField(required=False)
+    timezone = serializers.CharField(required=False)
+    config = BidConfigSerializer(required=False)
+
+
+class RenderDataSerializer(serializers.Serializer):
+    ad_format = serializers.ChoiceField(choices=["sponsored_message"])
+    placement = serializers.ChoiceField(choices=["image", "text"])
+    advertiser = serializers.CharField(help_text="Brand name, or the domain.")
+    domain = serializers.CharField()
+    headline = serializers.CharField(help_text="Cut to the bid request's max_headline_chars.")
+    description = serializers.CharField()
+    cta_text = serializers.CharField()
+    url = serializers.URLField(help_text="Our click URL: PUBLIC_BASE_URL/api/v1/dsp/redirect/<token>.")
+    image_url = serializers.URLField(allow_null=True, help_text="Null in text placement.")
+    logo_url = serializers.URLField(required=False, help_text="Only when the advertiser has a logo.")
+
+
+class BidDataSerializer(serializers.Serializer):
+    bid = serializers.FloatField(help_text="CPM in dollars, 2 decimals.")
+    bidId = serializers.CharField(help_text="bid_<32 hex>")  # noqa: N815
+    ad_data = RenderDataSerializer(required=False, help_text="Openers, and every bid under DSP_PRERENDER.")
+
+
+class BidResponseSerializer(serializers.Serializer):
+    data = BidDataSerializer()
+
+
+class RenderRequestSerializer(serializers.Serializer):
+    bidId = serializers.CharField()  # noqa: N815
+    realizedPrice = serializers.FloatField(min_value=0, help_text="CPM dollars; at most the bid.")  # noqa: N815
+    production = serializers.BooleanField(default=True)
+
+
+class RenderResponseSerializer(serializers.Serializer):
+    data = RenderDataSerializer()
+
+
+class InsightsRowSerializer(serializers.Serializer):
+    readable_time = serializers.CharField(
+        help_text="daily: 2026-06-01; hourly: 2026-06-01 14:00 (UTC); none: 2026-05-02/2026-06-01."
+    )
+    impressions = serializers.IntegerField(required=False)
+    clicks = serializers.IntegerField(required=False)
+    spend = serializers.FloatField(required=False, help_text="Dollars.")
+    ctr = serializers.FloatField(required=False, help_text="clicks / impressions, a fraction (0 without impressions).")  # fmt: skip
+    cpm = serializers.FloatField(required=False, help_text="Dollars per 1000 impressions.")
+    cpc = serializers.FloatField(required=False, help_text="Dollars per click.")
+
+
+class InsightsErrorDetailSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.CharField()
+    param = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+
+
+class InsightsErrorSerializer(serializers.Serializer):
+    error = InsightsErrorDetailSerializer()
+
+
+INSIGHTS_QUERY_HELP = {
+    "time_granularity": f"One of {', '.join(GRANULARITIES)}; default daily.",
+    "fields[]": f"Repeatable; any of {', '.join(FIELDS)}; default impressions, clicks, spend.",
+}

@@ -1,0 +1,221 @@
+"""Writes of the DSP: supply partners, bids, renders (impressions and spend), clicks, clean-up.
+
+Hot paths, in statements:
+- bid: one cache read (index version), one INSERT (two in one transaction for inline ad_data),
+  one cache write.
+- render: one cache read; with `production` one transaction that claims the bid
+  (`UPDATE ... WHERE rendered_at IS NULL`), stores the click token, upserts the hourly counter
+  and adds the spend to the campaign. A duplicate render claims nothing and charges nothing.
+- click: one indexed read (token → ad), one counter upsert.
+"""
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bids import auction
+from bids.bid_request import OPENER, BidRequest
+from bids.errors import BidNotFoundError, ClickNotFoundError, RealizedPriceAboveBidError
+from bids.index import ServingIndex, serving_index, version_bump_on_commit
+from bids.models import AdStatsHourly, Bid, ClickToken, SupplyPartner
+from bids.render import render_data
+from bids.selectors import click_target_get
+from creatives.models import Campaign
+from thrad import keys
+
+BID_ID = re.compile(r"bid_[0-9a-f]{32}")
+CLICK_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+CLICK_PATH = "/api/v1/dsp/redirect/"
+
+
+@dataclass(frozen=True)
+class PlacedBid:
+    bid_id: str
+    price: Decimal
+    ad_data: dict[str, Any] | None
+
+
+def supply_partner_create(*, name: str) -> tuple[SupplyPartner, str]:
+    """Register an SSP; its key is returned once and only its prefix and digest are stored."""
+    new = keys.generate("sp")
+    partner = SupplyPartner.objects.create(name=name, prefix=new.prefix, digest=new.digest)
+    return partner, new.secret
+
+
+def supply_partner_key_rotate(*, partner: SupplyPartner) -> str:
+    """Replace a partner's key at once (the old key stops working); returns the new key."""
+    new = keys.generate("sp")
+    SupplyPartner.objects.filter(pk=partner.pk).update(prefix=new.prefix, digest=new.digest)
+    partner.prefix, partner.digest = new.prefix, new.digest
+    return new.secret
+
+
+def _bid_cache_key(bid_id: str) -> str:
+    return f"dsp:bid:{bid_id}"
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _choose(index: ServingIndex, request: BidRequest, now: float) -> auction.AdEntry | None:
+    """Most relevant eligible ad; groups without hints come last (openers: only those)."""
+    floor, country = settings.DSP_BID_FLOOR_CPM, request.country_code
+    if request.request_type != OPENER:
+        scores = index.matcher.relevance(request.messages)
+        if scores:
+            ranked = auction.rank(scores, index.groups)
+            winner = auction.pick(ranked, now=now, country=country, floor=floor)
+            if winner is not None:
+                return winner
+    plain = ((0.0, group) for group in index.no_hint_groups(country))
+    return auction.pick(plain, now=now, country=country, floor=floor)
+
+
+def bid_place(*, partner: SupplyPartner, request: BidRequest) -> PlacedBid | None:
+    """Answer a bid request: the chosen ad's price and a bid id, or None (no bid).
+
+    The bid is stored in the database and cached for BID_TTL_SECONDS with its render data;
+    openers (and every bid under DSP_PRERENDER) carry that data inline.
+    """
+    if not request.wants_sponsored_message:
+        return None
+    now = time.time()
+    index = serving_index()
+    ad = _choose(index, request, now)
+    if ad is None:
+        return None
+    price = index.groups[ad.ad_group_id].price
+    bid_id, token = f"bid_{secrets.token_hex(16)}", secrets.token_urlsafe(32)
+    inline = request.request_type == OPENER or settings.DSP_PRERENDER
+    data = render_data(ad, click_url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
+                       max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled)  # fmt: skip
+    token_now = inline and request.production
+    _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
+               token_digest=_token_digest(token) if token_now else None)  # fmt: skip
+    payload = {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
+               "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token)}  # fmt: skip
+    try:
+        cache.set(_bid_cache_key(bid_id), payload, settings.BID_TTL_SECONDS)
+    except Exception:
+        Bid.objects.filter(pk=bid_id).delete()  # an uncached bid could never render: leave nothing
+        raise
+    return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
+
+
+def _bid_store(*, bid_id: str, partner: SupplyPartner, ad: auction.AdEntry, price: Decimal,
+               request: BidRequest, now: float, token_digest: str | None) -> None:  # fmt: skip
+    """One INSERT; with an inline creative shown for real, its click token in the same transaction."""
+    created = datetime.fromtimestamp(now, tz=UTC)
+    bid = Bid(id=bid_id, partner=partner, ad_id=ad.ad_id, campaign_id=ad.campaign_id,
+              price_micros=auction.price_micros(price), request_type=request.request_type,
+              request_id=request.request_id[:100], country_code=request.country_code[:8],
+              created_at=created, expires_at=created + timedelta(seconds=settings.BID_TTL_SECONDS))  # fmt: skip
+    if token_digest is None:
+        Bid.objects.bulk_create([bid])
+        return
+    with transaction.atomic():
+        Bid.objects.bulk_create([bid])
+        _click_token_create(digest=token_digest, ad_id=ad.ad_id, bid_id=bid_id, now=created)
+
+
+def _click_token_create(*, digest: str, ad_id: int, bid_id: str, now: datetime) -> None:
+    expires = now + timedelta(days=settings.CLICK_TOKEN_TTL_DAYS)
+    ClickToken.objects.bulk_create([ClickToken(digest=digest, ad_id=ad_id, bid_id=bid_id, created_at=now, expires_at=expires)])  # fmt: skip
+
+
+def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dict[str, Any]:
+    """The bid's render data (the same every time). With `production` the first render records
+    one impression and realizedPrice/1000 dollars of spend, atomically and exactly once."""
+    payload = cache.get(_bid_cache_key(bid_id)) if BID_ID.fullmatch(bid_id) else None
+    if payload is None or time.time() >= payload["exp"]:
+        raise BidNotFoundError()
+    bid_price = Decimal(payload["price_micros"]) / auction.MICROS
+    if realized_price > bid_price:
+        raise RealizedPriceAboveBidError(f"realizedPrice {realized_price} is above the bid {bid_price}.")
+    if production:
+        _impression_record(bid_id=bid_id, payload=payload, cpm=realized_price)
+    return payload["data"]
+
+
+def _impression_record(*, bid_id: str, payload: dict[str, Any], cpm: Decimal) -> None:
+    """Claim the bid, then count the impression and the spend; all or nothing."""
+    ids = auction.AdIds(*payload["ids"])
+    cost = auction.impression_cost_micros(cpm)
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = Bid.objects.filter(pk=bid_id, rendered_at__isnull=True).update(
+            rendered_at=now, realized_price_micros=auction.price_micros(cpm)
+        )
+        if not claimed:
+            return  # a duplicate render: the first one recorded everything
+        if payload["token"] is not None:
+            _click_token_create(digest=payload["token"], ad_id=ids.ad_id, bid_id=bid_id, now=now)
+        stats_add(ids=ids, at=now, impressions=1, spend_micros=cost)
+        if cost and campaign_spend_add(campaign_id=ids.campaign_id, micros=cost):
+            version_bump_on_commit()  # the budget is spent: stop bidding for this campaign
+
+
+def stats_add(*, ids: auction.AdIds, at: datetime, impressions: int = 0, clicks: int = 0, spend_micros: int = 0) -> None:  # fmt: skip
+    """Add to the ad's counters for the hour of `at`: one upsert, atomic under concurrency."""
+    q = connection.ops.quote_name
+    table = q(AdStatsHourly._meta.db_table)
+    hour = connection.ops.adapt_datetimefield_value(at.replace(minute=0, second=0, microsecond=0))
+    sums = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in ("impressions", "clicks", "spend_micros"))  # fmt: skip
+    sql = (
+        f"INSERT INTO {table} (ad_id, hour, organization_id, campaign_id, ad_group_id, impressions, "  # noqa: S608
+        f"clicks, spend_micros) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (ad_id, hour) DO UPDATE SET {sums}"  # fmt: skip
+    )
+    params = [ids.ad_id, hour, ids.organization_id, ids.campaign_id, ids.ad_group_id, impressions, clicks, spend_micros]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def campaign_spend_add(*, campaign_id: int, micros: int) -> bool:
+    """Add spend to the campaign in one statement; True when it has now reached its limit."""
+    q = connection.ops.quote_name
+    spend, limit = q("spend_micros"), q("lifetime_spend_limit_micros")
+    sql = (
+        f"UPDATE {q(Campaign._meta.db_table)} SET {spend} = {spend} + %s WHERE id = %s "  # noqa: S608
+        f"RETURNING {spend}, {limit}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [micros, campaign_id])
+        row = cursor.fetchone()
+    return row is not None and row[0] >= row[1]
+
+
+def click_record(*, token: str) -> str:
+    """Count one click on the token's ad and return the ad's target URL (the only destination)."""
+    now = timezone.now()
+    target = click_target_get(digest=_token_digest(token), now=now) if CLICK_TOKEN.fullmatch(token) else None
+    if target is None:
+        raise ClickNotFoundError()
+    ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
+                        target["ad__organization_id"])  # fmt: skip
+    stats_add(ids=ids, at=now, clicks=1)
+    return target["ad__target_url"]
+
+
+def bids_expired_delete(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete bids expired more than DSP_BID_RETENTION_DAYS ago and expired click tokens, in batches."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.DSP_BID_RETENTION_DAYS)
+    deleted = 0
+    for model, field in ((Bid, "expires_at"), (ClickToken, "expires_at")):
+        limit = cutoff if model is Bid else now
+        while ids := list(
+            model.objects.filter(**{f"{field}__lt": limit}).values_list("pk", flat=True)[:batch]
+        ):
+            deleted += model.objects.filter(pk__in=ids).delete()[0]
+    return deleted

@@ -1,0 +1,43 @@
+"""Keep the serving index fresh: any saved or deleted campaign, ad group or ad (whoever saves it,
+whichever API or admin page) bumps the index version once its transaction commits."""
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+
+from bids.index import version_bump_on_commit
+from creatives.models import Ad, AdGroup, Campaign
+from thrad.models import Organization
+
+# Organization fields that show up in render data or decide whether its ads may serve.
+ORGANIZATION_SERVING_FIELDS = frozenset({"name", "domain", "logo_url", "is_suspended"})
+
+
+def _serving_changed(sender: type, **kwargs: Any) -> None:
+    version_bump_on_commit()
+
+
+def _organization_saved(sender: type, update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
+    if update_fields is None or ORGANIZATION_SERVING_FIELDS & set(update_fields):
+        version_bump_on_commit()
+
+
+def connect() -> None:
+    for model in (Campaign, AdGroup, Ad):
+        post_save.connect(_serving_changed, sender=model, dispatch_uid=f"bids-index-save-{model.__name__}")
+        post_delete.connect(
+            _serving_changed, sender=model, dispatch_uid=f"bids-index-delete-{model.__name__}"
+        )
+    post_save.connect(_organization_saved, sender=Organization, dispatch_uid="bids-index-org-save")
+    post_delete.connect(_serving_changed, sender=Organization, dispatch_uid="bids-index-org-delete")
+    _connect_creatives_signal()
+
+
+def _connect_creatives_signal() -> None:
+    """Also listen to `creatives.signals.serving_changed` when that app sends it (bulk updates
+    that bypass model signals)."""
+    try:
+        from creatives.signals import serving_changed  # type: ignore[import-not-found]
+    except ImportError:
+        return
+    serving_changed.connect(_serving_changed, dispatch_uid="bids-index-creatives-signal")

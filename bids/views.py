@@ -1,0 +1,267 @@
+"""The DSP endpoints the SSP calls (`/api/v1/dsp/*`) and the advertiser's insights (`/v1/.../insights`)."""
+
+import json
+import math
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bids import selectors, services
+from bids.authentication import PartnerAuthentication
+from bids.bid_request import BidRequestError, parse_bid_request
+from bids.errors import InvalidDspRequestError
+from bids.insights import FIELDS, GRANULARITIES, build_rows, parse_query
+from bids.serializers import (
+    BidRequestSerializer,
+    BidResponseSerializer,
+    DspErrorSerializer,
+    InsightsErrorSerializer,
+    InsightsRowSerializer,
+    RenderRequestSerializer,
+    RenderResponseSerializer,
+)
+from thrad.api import V1Api
+from thrad.clientip import parse_ip
+from thrad.errors import dsp_exception_handler
+
+BUDGET_NOTE = (
+    "A campaign stops bidding once its recorded spend reaches its lifetime limit. Bids already "
+    "answered (at most BID_TTL_SECONDS old) may still be rendered and charged, so spend can pass "
+    "the limit by at most the sum of those outstanding bids' prices / 1000."
+)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class DspApiBase(APIView):
+    """DSP endpoints: no advertiser key, errors as {"error": "<message>"}."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get_exception_handler(self) -> Callable[..., Response]:
+        return dsp_exception_handler
+
+    def json_body(self) -> Any:
+        """The parsed body, whatever the Content-Type; invalid JSON (NaN included) is a 400."""
+        raw = self.request.body
+        if not raw.strip():
+            raise InvalidDspRequestError("The body must be a JSON object.")
+        try:
+            return json.loads(raw, parse_constant=_reject_constant)
+        except ValueError as exc:  # includes UnicodeDecodeError
+            raise InvalidDspRequestError("The body is not valid JSON.") from exc
+
+
+def _require_end_user_headers(request: Request) -> None:
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not forwarded.strip():
+        raise InvalidDspRequestError("The X-Forwarded-For header is required.")
+    if parse_ip(forwarded.split(",", 1)[0]) is None:
+        raise InvalidDspRequestError("X-Forwarded-For must start with the end user's IP address.")
+    if not request.META.get("HTTP_USER_AGENT", "").strip():
+        raise InvalidDspRequestError("The User-Agent header is required.")
+
+
+_END_USER_HEADERS = [
+    OpenApiParameter("X-Forwarded-For", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                     description="The end user's address (first hop)."),
+    OpenApiParameter("User-Agent", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                     description="The end user's browser."),
+]  # fmt: skip
+_DSP_ERROR = DspErrorSerializer
+
+
+class BidPlaceApi(DspApiBase):
+    authentication_classes = [PartnerAuthentication]
+
+    @extend_schema(
+        operation_id="dsp_bid",
+        summary="Bid for an ad slot in a chat",
+        description=(
+            "Picks the most relevant eligible ad (context hints matched against the conversation, "
+            "the latest user message weighing most; then the highest max bid; ties at random) and "
+            "bids its ad group's max_bid_micros as CPM dollars rounded half to even. No bid (204) "
+            "when nothing is eligible, the price is below DSP_BID_FLOOR_CPM, or ad_formats lacks "
+            "sponsored_message. Unknown fields are ignored; null counts as absent. " + BUDGET_NOTE
+        ),
+        request=BidRequestSerializer,
+        parameters=_END_USER_HEADERS,
+        responses={
+            200: BidResponseSerializer,
+            204: OpenApiResponse(description="No bid (empty body)."),
+            400: OpenApiResponse(
+                _DSP_ERROR, description="A header or body rule is broken; the message names it."
+            ),
+            401: OpenApiResponse(_DSP_ERROR, description="Missing, unknown or disabled partner key."),
+        },
+        tags=["DSP"],
+    )
+    def post(self, request: Request) -> Response:
+        _require_end_user_headers(request)
+        try:
+            bid_request = parse_bid_request(self.json_body())
+        except BidRequestError as exc:
+            raise InvalidDspRequestError(str(exc)) from exc
+        placed = services.bid_place(partner=request.auth, request=bid_request)
+        if placed is None:
+            return Response(status=204)
+        data: dict[str, Any] = {"bid": float(placed.price), "bidId": placed.bid_id}
+        if placed.ad_data is not None:
+            data["ad_data"] = placed.ad_data
+        return Response({"data": data})
+
+
+def _render_fields(body: Any) -> tuple[str, Decimal, bool]:
+    if not isinstance(body, dict):
+        raise InvalidDspRequestError("The body must be a JSON object.")
+    bid_id, price, production = body.get("bidId"), body.get("realizedPrice"), body.get("production")
+    if not isinstance(bid_id, str) or not bid_id:
+        raise InvalidDspRequestError("bidId is required: a string.")
+    if (
+        isinstance(price, bool)
+        or not isinstance(price, (int, float))
+        or not math.isfinite(price)
+        or price < 0
+    ):
+        raise InvalidDspRequestError("realizedPrice is required: a number of at least 0.")
+    if production is not None and not isinstance(production, bool):
+        raise InvalidDspRequestError("production must be a boolean.")
+    return bid_id, Decimal(str(price)), production is not False
+
+
+class BidRenderApi(DspApiBase):
+    @extend_schema(
+        operation_id="dsp_render_ad",
+        summary="Render the ad of a winning bid",
+        description=(
+            "No key: the bid id is the credential. Idempotent: the same bid always returns the same "
+            "data and is charged once. With production true the first render records one impression "
+            "and realizedPrice / 1000 dollars of spend; with production false nothing is recorded "
+            "(and the click URL of a bid never rendered in production does not redirect). "
+            "data carries exactly the keys below; logo_url only when the advertiser has one. " + BUDGET_NOTE
+        ),
+        request=RenderRequestSerializer,
+        responses={
+            200: RenderResponseSerializer,
+            400: OpenApiResponse(
+                _DSP_ERROR, description="Missing or mistyped field, or realizedPrice above the bid."
+            ),
+            404: OpenApiResponse(_DSP_ERROR, description="Unknown or expired bid id."),
+            500: OpenApiResponse(
+                _DSP_ERROR, description="The creative could not be produced; database error."
+            ),
+        },
+        tags=["DSP"],
+    )
+    def post(self, request: Request) -> Response:
+        bid_id, price, production = _render_fields(self.json_body())
+        data = services.bid_render(bid_id=bid_id, realized_price=price, production=production)
+        return Response({"data": data})
+
+
+class ClickRedirectApi(DspApiBase):
+    @extend_schema(
+        operation_id="dsp_click_redirect",
+        summary="Follow an ad's click URL",
+        description=(
+            "Records one click and redirects to the ad's target_url, the only destination a token can "
+            "lead to. Tokens are valid CLICK_TOKEN_TTL_DAYS (30) days; query parameters such as "
+            "view_url are ignored. Every valid request counts as a click."
+        ),
+        responses={
+            302: OpenApiResponse(description="Location: the ad's target_url."),
+            404: OpenApiResponse(_DSP_ERROR, description="Unknown or expired token."),
+        },
+        tags=["DSP"],
+    )
+    def get(self, request: Request, token: str) -> HttpResponseRedirect:
+        response = HttpResponseRedirect(services.click_record(token=token))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+# --- insights ----------------------------------------------------------------------------------
+
+_INSIGHTS_PARAMETERS = [
+    OpenApiParameter("time_granularity", OpenApiTypes.STR, enum=list(GRANULARITIES), description="Default daily."),
+    OpenApiParameter("since", OpenApiTypes.INT, description="Unix seconds; default until - 30 days."),
+    OpenApiParameter("until", OpenApiTypes.INT, description="Unix seconds; default now."),
+    OpenApiParameter("fields[]", {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
+                     description="Repeatable; default impressions, clicks, spend.", style="form", explode=True),
+]  # fmt: skip
+_INSIGHTS_DESCRIPTION = (
+    "A bare list with one row per period of the range (zeros included), oldest first. Counters "
+    "are hourly (UTC); an hour counts when it starts within [since rounded down to the hour, until). "
+    "At most 366 days; hourly at most 25 hours. spend, cpm, cpc are dollars; ctr is a fraction. "
+    "Errors (400): invalid_value, invalid_time_range (since not before until), range_too_wide, "
+    "hourly_range_too_wide, unknown_field. Another organization's id: 404 not_found."
+)
+
+
+def _insights_schema(summary: str) -> Callable:
+    return extend_schema(
+        summary=summary,
+        description=_INSIGHTS_DESCRIPTION,
+        parameters=_INSIGHTS_PARAMETERS,
+        responses={
+            200: InsightsRowSerializer(many=True),
+            400: OpenApiResponse(
+                InsightsErrorSerializer, description="A query parameter is invalid; see code."
+            ),
+            401: OpenApiResponse(InsightsErrorSerializer, description="auth_required or invalid_api_key."),
+            404: OpenApiResponse(InsightsErrorSerializer, description="not_found"),
+            429: OpenApiResponse(InsightsErrorSerializer, description="rate_limit_exceeded"),
+        },
+        tags=["Insights"],
+    )
+
+
+class InsightsApiBase(V1Api):
+    scope_kind: str | None = None
+
+    def insights(self, public_id: UUID | None = None) -> Response:
+        query = parse_query(self.request.query_params, now=timezone.now())
+        scope = selectors.insights_scope(org=self.org, kind=self.scope_kind, public_id=public_id)
+        return Response(build_rows(selectors.stats_hourly(scope=scope, query=query), query))
+
+
+class AdAccountInsightsApi(InsightsApiBase):
+    @_insights_schema("Insights of the ad account")
+    def get(self, request: Request) -> Response:
+        return self.insights()
+
+
+class CampaignInsightsApi(InsightsApiBase):
+    scope_kind = "campaign"
+
+    @_insights_schema("Insights of a campaign")
+    def get(self, request: Request, campaign_id: UUID) -> Response:
+        return self.insights(campaign_id)
+
+
+class AdGroupInsightsApi(InsightsApiBase):
+    scope_kind = "ad_group"
+
+    @_insights_schema("Insights of an ad group")
+    def get(self, request: Request, ad_group_id: UUID) -> Response:
+        return self.insights(ad_group_id)
+
+
+class AdInsightsApi(InsightsApiBase):
+    scope_kind = "ad"
+
+    @_insights_schema("Insights of an ad")
+    def get(self, request: Request, ad_id: UUID) -> Response:
+        return self.insights(ad_id)

@@ -1,0 +1,94 @@
+"""Small builders for the ad tree and supply partners, straight through the ORM.
+
+Each builder runs the on-commit callbacks of what it saved (the serving index version bump), as
+a committed save would in production, even inside a test's wrapping transaction.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from django.test import TestCase
+from django.utils import timezone
+
+from bids.models import SupplyPartner
+from bids.services import supply_partner_create
+from creatives.models import Ad, AdGroup, Campaign, ReviewStatus, Status
+from thrad.models import Organization
+
+
+@contextmanager
+def committed() -> Iterator[None]:
+    """Run on-commit callbacks of the saves inside, as if their transaction had committed."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        yield
+
+
+def organization(name: str = "Nike", domain: str = "nike.com", logo_url: str = "") -> Organization:
+    with committed():
+        return Organization.objects.create(name=name, domain=domain, logo_url=logo_url)
+
+
+def campaign(org: Organization, **fields: Any) -> Campaign:
+    values = {
+        "name": "Spring running",
+        "status": Status.ACTIVE,
+        "review_status": ReviewStatus.APPROVED,
+        "start_time": timezone.now() - timedelta(days=1),
+        "end_time": None,
+        "lifetime_spend_limit_micros": 1_000_000_000,
+        "countries": [],
+        **fields,
+    }
+    with committed():
+        return Campaign.objects.create(organization=org, **values)
+
+
+def ad_group(camp: Campaign, *, hints: list[str] | None = None, max_bid_micros: int = 7_500_000, **fields: Any) -> AdGroup:  # fmt: skip
+    values = {"name": "Runners", "context_hints": hints or [], "max_bid_micros": max_bid_micros, "status": Status.ACTIVE, **fields}  # fmt: skip
+    with committed():
+        return AdGroup.objects.create(organization=camp.organization, campaign=camp, **values)
+
+
+def ad(group: AdGroup, **fields: Any) -> Ad:
+    values = {
+        "name": "Shoes",
+        "title": "Premium Running Shoes",
+        "body": "Perfect for marathon training.",
+        "cta_text": "Shop now",
+        "target_url": "https://www.nike.com/running",
+        "asset_path": "",
+        "status": Status.ACTIVE,
+        **fields,
+    }
+    with committed():
+        return Ad.objects.create(organization=group.organization, ad_group=group, **values)
+
+
+def servable_ad(
+    org: Organization | None = None,
+    *,
+    hints: list[str] | None = None,
+    max_bid_micros: int = 7_500_000,
+    campaign_fields: dict[str, Any] | None = None,
+    **ad_fields: Any,
+) -> Ad:
+    """An active ad in an active group of an active, approved campaign (one new tree)."""
+    org = org or Organization.objects.filter(name="Nike").first() or organization()
+    camp = campaign(org, **(campaign_fields or {}))
+    group = ad_group(camp, hints=hints, max_bid_micros=max_bid_micros)
+    return ad(group, **ad_fields)
+
+
+def save(instance: Any, **fields: Any) -> Any:
+    """Change fields and save, committing (so the serving index notices)."""
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    with committed():
+        instance.save()
+    return instance
+
+
+def partner(name: str = "SSP") -> tuple[SupplyPartner, str]:
+    return supply_partner_create(name=name)
