@@ -1,8 +1,11 @@
 """Fixtures of the DSP tests: a supply partner, its client, and bid request builders."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.bids import factories
@@ -34,6 +37,18 @@ def bid_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
+
+
+@pytest.fixture
+def committing_db(transactional_db: None) -> Iterator[None]:
+    """Real commits, so on-commit work (index version bumps) happens as in production.
+
+    Committed cache rows of the database cache would outlive the flushed tables: clear them
+    (Redis keys of this checkout are cleared before every test by tests/conftest.py).
+    """
+    yield
+    if not settings.REDIS_URL:
+        cache.clear()
 
 
 @pytest.fixture

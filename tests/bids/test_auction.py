@@ -1,0 +1,88 @@
+"""Pricing (half to even from micros), eligibility and ranking of candidate ad groups."""
+
+import random
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from bids.auction import AdEntry, GroupEntry, cpm_price, impression_cost_micros, pick, rank
+
+NOW = 1_780_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("micros", "price"),
+    [(7_125_000, "7.12"), (7_135_000, "7.14"), (7_500_000, "7.50"), (4_005_000, "4.00"), (4_015_000, "4.02"),
+     (1, "0.00"), (100_000_000, "100.00"), (7_125_001, "7.13")],
+)  # fmt: skip
+def test_the_wire_price_is_cpm_dollars_rounded_half_to_even(micros, price):
+    assert cpm_price(micros) == Decimal(price)
+
+
+@pytest.mark.parametrize(("cpm", "micros"), [("7.5", 7500), ("0", 0), ("0.0005", 0), ("0.0015", 2), ("7.1234567", 7123)])  # fmt: skip
+def test_an_impression_costs_a_thousandth_of_the_cpm_in_whole_micros(cpm, micros):
+    assert impression_cost_micros(Decimal(cpm)) == micros
+
+
+def ad(ad_id: int, group_id: int) -> AdEntry:
+    return AdEntry(ad_id, group_id, 1, 1, "Nike", "nike.com", "T", "B", "Go", None, None)
+
+
+def group(group_id: int, max_bid: int = 7_500_000, *, ads: int = 1, countries=(), start=NOW - 10, end=None) -> GroupEntry:  # fmt: skip
+    return GroupEntry(
+        ad_group_id=group_id, campaign_id=1, max_bid_micros=max_bid, price=cpm_price(max_bid), starts_at=start,
+        ends_at=end, countries=frozenset(countries), has_hints=True,
+        ads=tuple(ad(group_id * 100 + i, group_id) for i in range(ads)),
+    )  # fmt: skip
+
+
+def choose(groups: dict[int, GroupEntry], scores: dict[int, float], **kw) -> AdEntry | None:
+    args = {"now": NOW, "country": "US", "floor": Decimal("4.00"), **kw}
+    return pick(rank(scores, groups), **args)
+
+
+def test_the_most_relevant_group_wins_even_against_a_higher_bid():
+    groups = {1: group(1, 5_000_000), 2: group(2, 50_000_000)}
+    assert choose(groups, {1: 1.0, 2: 0.5}).ad_group_id == 1
+
+
+def test_at_equal_relevance_the_higher_max_bid_wins():
+    groups = {1: group(1, 5_000_000), 2: group(2, 9_000_000)}
+    assert choose(groups, {1: 1.0, 2: 1.0}).ad_group_id == 2
+
+
+def test_ties_are_broken_at_random_over_every_tied_ad():
+    groups = {1: group(1, ads=1), 2: group(2, ads=2)}
+    rng = random.Random(7)
+    seen = Counter(choose(groups, {1: 1.0, 2: 1.0}, rng=rng).ad_id for _ in range(600))
+    assert set(seen) == {100, 200, 201}
+    assert all(150 < n < 250 for n in seen.values())
+
+
+def test_an_ineligible_better_candidate_is_skipped_for_the_next_one():
+    groups = {1: group(1, 9_000_000, countries=["FR"]), 2: group(2, 5_000_000)}
+    assert choose(groups, {1: 1.0, 2: 1.0}).ad_group_id == 2
+
+
+@pytest.mark.parametrize(
+    ("entry", "eligible"),
+    [
+        (group(1), True),
+        (group(1, start=NOW + 1), False),
+        (group(1, end=NOW), False),
+        (group(1, end=NOW + 1), True),
+        (group(1, countries=["US", "CA"]), True),
+        (group(1, countries=["FR"]), False),
+        (group(1, max_bid=3_985_000), False),  # 3.985 rounds to 3.98 < floor 4.00
+        (group(1, max_bid=3_995_000), True),  # 3.995 rounds to 4.00
+        (group(1, max_bid=4_000_000), True),
+    ],
+)
+def test_eligibility_checks_schedule_country_and_floor(entry, eligible):
+    assert entry.eligible(now=NOW, country="US", floor=Decimal("4.00")) is eligible
+
+
+def test_nothing_eligible_means_no_winner():
+    assert choose({1: group(1, countries=["FR"])}, {1: 1.0}) is None
+    assert choose({}, {}) is None
