@@ -32,7 +32,7 @@ VERSION_KEY = "dsp:serving-index:version"
 class ServingIndex:
     version: str
     groups: dict[int, GroupEntry]
-    matcher: PhraseMatcher
+    matcher: PhraseMatcher[int]
     no_hints_everywhere: tuple[GroupEntry, ...] = ()
     no_hints_by_country: dict[str, tuple[GroupEntry, ...]] = field(default_factory=dict)
 
@@ -117,7 +117,7 @@ def build(version: str) -> ServingIndex:
     return _arrange(version, groups, PhraseMatcher(hints_by_group))
 
 
-def _arrange(version: str, groups: dict[int, GroupEntry], matcher: PhraseMatcher) -> ServingIndex:
+def _arrange(version: str, groups: dict[int, GroupEntry], matcher: PhraseMatcher[int]) -> ServingIndex:
     """Groups without hints sorted by bid, once for 'everywhere' and once per targeted country."""
     plain = sorted((g for g in groups.values() if not g.has_hints), key=lambda g: -g.max_bid_micros)
     everywhere = tuple(g for g in plain if not g.countries)

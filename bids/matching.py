@@ -13,9 +13,12 @@ less than newer ones. A group without hints has relevance 0 (the lowest).
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 _WORD = re.compile(r"\w+")
 _END = ""  # trie key marking the end of a phrase; never a word (\w+ is non-empty)
+
+K = TypeVar("K", bound=Hashable)
 
 MAX_PHRASE_WORDS = 8
 MAX_MESSAGES = 20  # only the most recent messages are read
@@ -58,18 +61,18 @@ def message_weights(messages: Sequence[Message]) -> list[tuple[float, Message]]:
     return weighted
 
 
-class PhraseMatcher:
+class PhraseMatcher(Generic[K]):
     """Hint phrases of many groups in a word trie; `relevance()` scores groups against a chat."""
 
-    def __init__(self, hints_by_group: Mapping[Hashable, Iterable[str]]) -> None:
+    def __init__(self, hints_by_group: Mapping[K, Iterable[str]]) -> None:
         self._root: dict = {}
-        groups_of: dict[tuple[str, ...], list[Hashable]] = {}
+        groups_of: dict[tuple[str, ...], list[K]] = {}
         for group, hints in hints_by_group.items():
             for hint in hints:
                 key = phrase_words(hint)
                 if key and group not in groups_of.setdefault(key, []):
                     groups_of[key].append(group)
-        self._groups: list[tuple[Hashable, ...]] = []
+        self._groups: list[tuple[K, ...]] = []
         for key, groups in groups_of.items():
             node = self._root
             for word in key:
@@ -99,14 +102,14 @@ class PhraseMatcher:
                 position += 1
         return found
 
-    def relevance(self, messages: Sequence[Message]) -> dict[Hashable, float]:
+    def relevance(self, messages: Sequence[Message]) -> dict[K, float]:
         """Group → relevance, for the groups with at least one hint found in the conversation."""
         best_weight: dict[int, float] = {}
         for weight, message in message_weights(messages):
             for phrase in self.phrases_in(message.content):
                 if weight > best_weight.get(phrase, 0.0):
                     best_weight[phrase] = weight
-        scores: dict[Hashable, float] = {}
+        scores: dict[K, float] = {}
         for phrase, weight in best_weight.items():
             for group in self._groups[phrase]:
                 if weight > scores.get(group, 0.0):

@@ -28,16 +28,17 @@ def partner_authenticate(*, secret: str) -> SupplyPartner | None:
 
 def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:
     """The live click token's ad: its target URL and the ids its counters are kept under."""
-    return (
+    row = (
         ClickToken.objects.filter(digest=digest, expires_at__gt=now)
         .values(
             "ad_id", "ad__target_url", "ad__ad_group_id", "ad__ad_group__campaign_id", "ad__organization_id"
         )
         .first()
     )
+    return dict(row) if row is not None else None
 
 
-_SCOPES: dict[str, type] = {"campaign": Campaign, "ad_group": AdGroup, "ad": Ad}
+_SCOPES: dict[str, Any] = {"campaign": Campaign, "ad_group": AdGroup, "ad": Ad}
 
 
 def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None) -> dict[str, int]:

@@ -65,7 +65,7 @@ class BidDataSerializer(serializers.Serializer):
 
 
 class BidResponseSerializer(serializers.Serializer):
-    data = BidDataSerializer()
+    data = BidDataSerializer()  # type: ignore[assignment]  # the wire field is named data
 
 
 class RenderRequestSerializer(serializers.Serializer):
@@ -75,7 +75,7 @@ class RenderRequestSerializer(serializers.Serializer):
 
 
 class RenderResponseSerializer(serializers.Serializer):
-    data = RenderDataSerializer()
+    data = RenderDataSerializer()  # type: ignore[assignment]  # the wire field is named data
 
 
 class InsightsRowSerializer(serializers.Serializer):

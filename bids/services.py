@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bids import auction
@@ -211,11 +212,13 @@ def bids_expired_delete(*, now: datetime | None = None, batch: int = 5000) -> in
     """Delete bids expired more than DSP_BID_RETENTION_DAYS ago and expired click tokens, in batches."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.DSP_BID_RETENTION_DAYS)
+    old_bids = _delete_in_batches(Bid.objects.filter(expires_at__lt=cutoff), batch)
+    return old_bids + _delete_in_batches(ClickToken.objects.filter(expires_at__lt=now), batch)
+
+
+def _delete_in_batches(queryset: QuerySet[Any], batch: int) -> int:
+    """Delete in short statements so the clean-up never holds long locks on hot tables."""
     deleted = 0
-    for model, field in ((Bid, "expires_at"), (ClickToken, "expires_at")):
-        limit = cutoff if model is Bid else now
-        while ids := list(
-            model.objects.filter(**{f"{field}__lt": limit}).values_list("pk", flat=True)[:batch]
-        ):
-            deleted += model.objects.filter(pk__in=ids).delete()[0]
+    while ids := list(queryset.values_list("pk", flat=True)[:batch]):
+        deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
     return deleted

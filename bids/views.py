@@ -4,7 +4,7 @@ import json
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.http import HttpResponseRedirect
@@ -20,6 +20,7 @@ from bids.authentication import PartnerAuthentication
 from bids.bid_request import BidRequestError, parse_bid_request
 from bids.errors import InvalidDspRequestError
 from bids.insights import FIELDS, GRANULARITIES, build_rows, parse_query
+from bids.models import SupplyPartner
 from bids.serializers import (
     BidRequestSerializer,
     BidResponseSerializer,
@@ -114,7 +115,7 @@ class BidPlaceApi(DspApiBase):
             bid_request = parse_bid_request(self.json_body())
         except BidRequestError as exc:
             raise InvalidDspRequestError(str(exc)) from exc
-        placed = services.bid_place(partner=request.auth, request=bid_request)
+        placed = services.bid_place(partner=cast(SupplyPartner, request.auth), request=bid_request)
         if placed is None:
             return Response(status=204)
         data: dict[str, Any] = {"bid": float(placed.price), "bidId": placed.bid_id}

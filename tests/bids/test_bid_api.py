@@ -171,6 +171,8 @@ def test_the_latest_user_message_outranks_earlier_messages_even_against_a_higher
     latest = factories.servable_ad(hints=["trail running"], max_bid_micros=5_000_000)
     chat = conversation("I want a tennis racket", "Here are some.", "Actually, trail running gear?", "Sure.")
     assert winner(bid(ssp, messages=chat)).ad_id == latest.pk
+    only_earlier = conversation("I want a tennis racket", "Here are some.", "Thanks!", "You're welcome.")
+    assert winner(bid(ssp, messages=only_earlier)).ad_id == earlier.pk
 
 
 def test_at_equal_relevance_the_highest_max_bid_wins(ssp):

@@ -32,7 +32,9 @@ def test_a_click_records_one_click_and_redirects_to_the_target_url(anon_client, 
 
 
 def test_view_url_and_other_parameters_are_ignored(anon_client, click_path):
-    response = anon_client.get(click_path, {"view_url": "https://evil.example/", "next": "https://evil.example/"})
+    response = anon_client.get(
+        click_path, {"view_url": "https://evil.example/", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "https://www.nike.com/running?utm=thrad"
     assert clicks() == 1
 
@@ -50,7 +52,12 @@ def test_the_click_token_carries_256_random_bits(click_path):
 
 def test_an_altered_token_is_404_and_redirects_nowhere(anon_client, click_path):
     token = click_path.rsplit("/", 1)[1]
-    for altered in (token[:-1] + ("A" if token[-1] != "A" else "B"), token[:-2], token + "x", "https:--evil.example"):
+    for altered in (
+        token[:-1] + ("A" if token[-1] != "A" else "B"),
+        token[:-2],
+        token + "x",
+        "https:--evil.example",
+    ):
         response = anon_client.get(f"/api/v1/dsp/redirect/{altered}")
         assert response.status_code == 404
         assert "Location" not in response

@@ -54,7 +54,9 @@ def test_daily_account_insights_are_a_bare_list_with_one_row_per_day(owner, tree
 
 def test_every_metric_in_its_unit(owner, tree):
     fields = ["impressions", "clicks", "spend", "ctr", "cpm", "cpc"]
-    row = get(owner, "/v1/ad_account/insights", **window(time_granularity="none"), **{"fields[]": fields}).json()
+    row = get(
+        owner, "/v1/ad_account/insights", **window(time_granularity="none"), **{"fields[]": fields}
+    ).json()
     assert row == [{
         "readable_time": "2026-06-01/2026-06-02",
         "impressions": 2000, "clicks": 28, "spend": 11.9,
@@ -79,7 +81,9 @@ def test_hourly_rows_cover_every_hour_of_the_range(owner, tree):
 
 
 def test_fields_may_also_be_comma_separated(owner, tree):
-    rows = get(owner, "/v1/ad_account/insights", **window(time_granularity="none"), fields="clicks,ctr").json()
+    rows = get(
+        owner, "/v1/ad_account/insights", **window(time_granularity="none"), fields="clicks,ctr"
+    ).json()
     assert set(rows[0]) == {"readable_time", "clicks", "ctr"}
 
 

@@ -10,7 +10,17 @@ from creatives.models import Campaign
 from tests.bids import factories
 from tests.bids.conftest import bid, render
 
-KEYS = {"ad_format", "placement", "advertiser", "domain", "headline", "description", "cta_text", "url", "image_url"}
+KEYS = {
+    "ad_format",
+    "placement",
+    "advertiser",
+    "domain",
+    "headline",
+    "description",
+    "cta_text",
+    "url",
+    "image_url",
+}
 
 
 def place(ssp, **overrides) -> str:
@@ -158,7 +168,9 @@ def test_an_expired_bid_is_404_by_its_own_timestamp(ssp, nike, time_machine, set
     assert counters() == (0, 0, 0)
 
 
-@pytest.mark.parametrize("bid_id", ["bid_" + "0" * 32, "nope", "bid_" + "A" * 32, "x" * 5000, "bid_../../etc"])
+@pytest.mark.parametrize(
+    "bid_id", ["bid_" + "0" * 32, "nope", "bid_" + "A" * 32, "x" * 5000, "bid_../../etc"]
+)
 def test_an_unknown_bid_id_is_404(ssp, bid_id):
     response = render(ssp, bid_id, 1.0)
     assert response.status_code == 404
@@ -185,7 +197,9 @@ def test_a_missing_or_mistyped_field_is_a_400(ssp, body, fragment):
     assert list(response.json()) == ["error"] and fragment in response.json()["error"]
 
 
-@pytest.mark.parametrize("raw", [b"[]", b"{", b"1e999", b'{"bidId": "bid_x", "realizedPrice": Infinity}', b""])
+@pytest.mark.parametrize(
+    "raw", [b"[]", b"{", b"1e999", b'{"bidId": "bid_x", "realizedPrice": Infinity}', b""]
+)
 def test_a_body_that_is_not_a_json_object_is_a_400(ssp, raw):
     response = ssp.generic("POST", "/api/v1/dsp/render-ad", raw, content_type="application/json")
     assert response.status_code == 400
