@@ -34,6 +34,9 @@ from thrad.services import (
 )
 
 SESSION_SECRETS = "admin_new_secrets"
+admin.site.site_header = "Thrad admin"
+admin.site.site_title = "Thrad admin"
+admin.site.index_title = "Platform administration"
 
 
 def staff_audit(request: HttpRequest) -> dict[str, Any]:

@@ -115,6 +115,7 @@ class OverviewView(DashboardView):
             {
                 "campaigns": selectors.campaign_list_for_overview(org=self.org),
                 "chart": panels,
+            "chart_empty": not any(p.impressions or p.clicks or p.spend_micros for p in series),
                 "chart_axis": charts.axis_labels(series),
                 "daily_rows": charts.daily_rows(series),
                 "usage": selectors.storage_usage(org=self.org),
@@ -178,8 +179,9 @@ class ApiKeyRotateView(DashboardView):
         if keys.active is None:
             messages.info(request, "There is no active key to rotate; create one instead.")
             return redirect("dashboard:api-keys")
-        grace_until = timezone.now() + timedelta(seconds=settings.API_KEY_ROTATION_GRACE)
-        return self.page({"keys": keys, "grace_until": grace_until})
+        now = timezone.now()
+        grace_until = now + timedelta(seconds=settings.API_KEY_ROTATION_GRACE)
+        return self.page({"keys": keys, "now": now, "grace_until": grace_until})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         key, secret = api_key_rotate(**self.audit_kwargs())
