@@ -124,8 +124,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["prefix", "organization__name"]
     list_select_related = ["organization"]
-    fields = ["key_prefix", "organization", "status", "created_by", "created_at", "last_used_at", "expires_at", "revoked_at"]  # fmt: skip
-    readonly_fields = fields
+    fields = readonly_fields = ("key_prefix", "organization", "status", "created_by", "created_at", "last_used_at", "expires_at", "revoked_at")  # fmt: skip
     actions = ["rotate_keys", "revoke_keys"]
 
     @admin.display(description="key", ordering="prefix")

@@ -31,7 +31,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _SKIPPED:
-        terminalreporter.write_sep("=", f"browser tests skipped: {CHROMIUM} not found", yellow=True, bold=True)
+        terminalreporter.write_sep(
+            "=", f"browser tests skipped: {CHROMIUM} not found", yellow=True, bold=True
+        )
         terminalreporter.write_line(f"{len(_SKIPPED)} browser test(s) did not run; install it with: apt-get install -y chromium")  # fmt: skip
 
 

@@ -83,7 +83,9 @@ def test_the_change_form_validates_the_allowlist_line_by_line(staff, owner):
 
 def test_editing_quota_and_allowlist_saves_canonical_values_and_audits_each(staff, owner):
     url = f"/admin/thrad/organization/{owner.org.pk}/change/"
-    response = staff.post(url, _org_form(owner.org, ip_allowlist="192.0.2.9\n10.1.0.0/8", storage_quota_bytes="1000"))
+    response = staff.post(
+        url, _org_form(owner.org, ip_allowlist="192.0.2.9\n10.1.0.0/8", storage_quota_bytes="1000")
+    )
     assert response.status_code == 302
     owner.org.refresh_from_db()
     assert owner.org.ip_allowlist == ["192.0.2.9/32", "10.0.0.0/8"]
@@ -164,7 +166,9 @@ def test_issuing_for_an_organization_with_an_active_key_says_to_rotate(staff, ow
 
 
 def test_rotating_in_the_admin_shows_the_new_secrets_and_keeps_the_old_keys_in_grace(staff, owner, outsider):
-    response = staff.post(KEYS, {"action": "rotate_keys", "_selected_action": [owner.key.pk, outsider.key.pk]})
+    response = staff.post(
+        KEYS, {"action": "rotate_keys", "_selected_action": [owner.key.pk, outsider.key.pk]}
+    )
     assert response["Location"] == f"{KEYS}new-secret/"
     html = staff.get(f"{KEYS}new-secret/").content.decode()
     secrets = SECRET_RE.findall(html)

@@ -42,7 +42,9 @@ def olive(transactional_db: None) -> object:
 def page(browser, live_server) -> Iterator[object]:
     """A desktop-sized tab that may use the clipboard."""
     context = browser.new_context(
-        base_url=live_server.url, viewport=WIDTHS["desktop"], permissions=["clipboard-read", "clipboard-write"]
+        base_url=live_server.url,
+        viewport=WIDTHS["desktop"],
+        permissions=["clipboard-read", "clipboard-write"],
     )
     tab = context.new_page()
     try:
@@ -75,22 +77,20 @@ def _copy_secret(page) -> str:
     return copied
 
 
-def _screenshots(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for label, size in WIDTHS.items():
-        page.set_viewport_size(size)
-        page.reload()
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways at {size['width']} px"
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size['width']}.png"), full_page=True)
-    page.set_viewport_size(WIDTHS["desktop"])
+def _screenshots(page, name: str, *, reload: bool = True) -> None:
+    """Full-page screenshots at both widths, checking that nothing scrolls sideways.
 
-
-def _screenshots_of_current(page, name: str) -> None:
-    """Screenshots of a page that a reload would change (a form with errors): resize only."""
+    `reload=False` for a page that a reload would change (a form showing errors).
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for size in WIDTHS.values():
         page.set_viewport_size(size)
+        if reload:
+            page.reload()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways at {size['width']} px"
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{size['width']}.png"), full_page=True)
     page.set_viewport_size(WIDTHS["desktop"])
 
@@ -146,7 +146,7 @@ def test_a_key_is_created_copied_used_rotated_and_revoked_in_the_browser(page, l
 
 def test_the_dashboard_works_with_the_keyboard_alone(page, live_server, olive):
     page.goto("/dashboard/login")
-    _screenshots_of_current(page, "login")
+    _screenshots(page, "login", reload=False)
     page.keyboard.type("olive")  # the username field has focus on arrival
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -187,7 +187,7 @@ def test_the_allowlist_shows_each_bad_line_then_saves_a_fixed_list(page, live_se
     page.get_by_role("button", name="Save allowlist").click()
     assert page.get_by_text("Line 2: “not-a-network” is not an IP address").is_visible()
     assert box.get_attribute("aria-invalid") == "true"
-    _screenshots_of_current(page, "security-errors")
+    _screenshots(page, "security-errors", reload=False)
     box.fill("10.0.0.0/8\n2001:db8::/32")
     page.get_by_role("button", name="Save allowlist").click()
     assert page.get_by_text("IP allowlist saved.").is_visible()
@@ -225,7 +225,7 @@ def test_staff_issue_a_key_in_the_admin_and_see_its_secret_once(page, live_serve
     page.get_by_role("button", name="Copy").click()
     secret = page.evaluate("navigator.clipboard.readText()")
     assert secret == page.locator("#secret-1").input_value()
-    _screenshots_of_current(page, "admin-new-secret")
+    _screenshots(page, "admin-new-secret", reload=False)
     assert _api_status(live_server.url, secret) == 200
     page.reload()
     page.wait_for_url("**/admin/thrad/apikey/")

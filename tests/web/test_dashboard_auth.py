@@ -226,7 +226,7 @@ def test_switching_shows_the_other_organization_with_its_role(client, two_orgs):
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/settings/api-keys"
     page = client.get("/dashboard/settings/api-keys").content.decode()
-    assert '<option value="{}" selected>Initech</option>'.format(initech.public_id) in page
+    assert f'<option value="{initech.public_id}" selected>Initech</option>' in page
     assert owner.key.prefix not in page  # Acme's key is not shown under Initech
     assert "Create key" not in page  # a member of Initech: read only
     assert client.post("/dashboard/settings/api-keys/create").status_code == 403
@@ -240,7 +240,7 @@ def test_switching_to_a_foreign_organization_is_404_and_keeps_the_current_one(cl
     for bad in [str(outsider.org.public_id), "not-a-uuid", ""]:
         assert client.post("/dashboard/organization", {"org": bad}).status_code == 404
     html = client.get("/dashboard/").content.decode()
-    assert '<option value="{}" selected>Initech</option>'.format(initech.public_id) in html
+    assert f'<option value="{initech.public_id}" selected>Initech</option>' in html
     assert "Globex" not in html
 
 

@@ -14,7 +14,11 @@ from thrad.models import Organization
 
 def _campaign(org, name, **fields) -> Campaign:
     return Campaign.objects.create(
-        organization=org, name=name, start_time=timezone.now(), lifetime_spend_limit_micros=10_000_000, **fields
+        organization=org,
+        name=name,
+        start_time=timezone.now(),
+        lifetime_spend_limit_micros=10_000_000,
+        **fields,
     )
 
 
@@ -46,16 +50,23 @@ def test_without_campaigns_the_overview_says_how_to_make_one(owner_client):
 
 
 def test_a_quiet_month_says_so_instead_of_showing_empty_panels_alone(owner_client):
-    assert b"No impressions, clicks or spend recorded in the last 30 days." in owner_client.get("/dashboard/").content
+    assert (
+        b"No impressions, clicks or spend recorded in the last 30 days."
+        in owner_client.get("/dashboard/").content
+    )
 
 
 def test_the_overview_chart_has_three_panels_and_a_table_of_30_days(owner_client):
     html = owner_client.get("/dashboard/").content.decode()
     assert html.count('<svg class="chart-bars"') == 3
-    for label in ["Impressions per day over 30 days", "Clicks per day over 30 days", "Spend per day over 30 days"]:
+    for label in [
+        "Impressions per day over 30 days",
+        "Clicks per day over 30 days",
+        "Spend per day over 30 days",
+    ]:
         assert label in html
     table = html.split("<summary>Daily figures</summary>")[1].split("</table>")[0]
-    assert table.count("<tr><th scope=\"row\">") == 30
+    assert table.count('<tr><th scope="row">') == 30
     assert timezone.now().date().isoformat() in table
 
 
@@ -120,7 +131,10 @@ def test_panels_total_each_metric_and_label_the_svg_for_screen_readers():
         ("Clicks", "40", "30"),
         ("Spend", "$10.00", "$7.50"),
     ]
-    assert 'role="img" aria-label="Spend per day over 2 days: $10.00 in total, at most $7.50 a day"' in panels[2].svg
+    assert (
+        'role="img" aria-label="Spend per day over 2 days: $10.00 in total, at most $7.50 a day"'
+        in panels[2].svg
+    )
 
 
 def test_the_chart_uses_no_inline_styles_so_the_csp_allows_it():

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from creatives.models import Campaign
@@ -12,14 +12,14 @@ from thrad.dashboard.charts import DayPoint
 from thrad.models import ApiKey, AuditLog, Membership, Organization
 
 
-def membership_list(*, user: AbstractBaseUser) -> list[Membership]:
+def membership_list(*, user: User) -> list[Membership]:
     """The user's memberships with their organizations, by organization name."""
     return list(
         Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")
     )
 
 
-def membership_get(*, user: AbstractBaseUser, org_id: str) -> Membership | None:
+def membership_get(*, user: User, org_id: str) -> Membership | None:
     """The user's membership in the organization with this public id; None for any other id."""
     try:
         public_id = uuid.UUID(str(org_id))

@@ -27,7 +27,7 @@ from thrad.clientip import client_ip
 from thrad.dashboard import charts, selectors
 from thrad.dashboard.forms import AllowlistForm
 from thrad.errors import NotFoundError
-from thrad.models import ApiKey, Membership
+from thrad.models import ApiKey, Membership, Organization
 from thrad.services import (
     ActiveKeyExistsError,
     api_key_create,
@@ -79,15 +79,18 @@ class DashboardView(View):
 
     template_name = ""
     nav = ""
+    memberships: list[Membership]
+    membership: Membership
+    org: Organization
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         self.memberships = selectors.membership_list(user=request.user)
-        self.membership = _current(self.memberships, request.session.get(SESSION_ORG))
-        if self.membership is None:
+        membership = _current(self.memberships, request.session.get(SESSION_ORG))
+        if membership is None:
             return secure_page(render(request, "dashboard/no_organization.html", status=403))
-        self.org = self.membership.organization
+        self.membership, self.org = membership, membership.organization
         if request.method == "POST" and not self.membership.can_manage:
             raise PermissionDenied("Members can read this organization's pages but not change them.")
         return secure_page(super().dispatch(request, *args, **kwargs))
@@ -115,7 +118,7 @@ class OverviewView(DashboardView):
             {
                 "campaigns": selectors.campaign_list_for_overview(org=self.org),
                 "chart": panels,
-            "chart_empty": not any(p.impressions or p.clicks or p.spend_micros for p in series),
+                "chart_empty": not any(p.impressions or p.clicks or p.spend_micros for p in series),
                 "chart_axis": charts.axis_labels(series),
                 "daily_rows": charts.daily_rows(series),
                 "usage": selectors.storage_usage(org=self.org),
