@@ -47,7 +47,8 @@ AUDIT_LABELS = {
     "organization.ip_allowlist": "Set the IP allowlist to",
     "organization.suspend": "Suspended the organization",
     "organization.unsuspend": "Lifted the suspension of",
-    "organization.storage_quota_bytes": "Set the storage quota to",
+    "organization.quota": "Set the storage quota to",
+    "organization.create": "Created the organization",
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -95,13 +96,11 @@ class DashboardView(View):
             raise PermissionDenied("Members can read this organization's pages but not change them.")
         return secure_page(super().dispatch(request, *args, **kwargs))
 
-    def page(self, context: dict[str, Any] | None = None, *, template: str = "", status: int = 200) -> HttpResponse:  # fmt: skip
+    def page(self, context: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
         base = {"org": self.org, "membership": self.membership, "memberships": self.memberships,
                 "can_manage": self.membership.can_manage, "nav": self.nav,
                 "nav_url": reverse(f"dashboard:{self.nav or 'overview'}")}  # fmt: skip
-        return render(
-            self.request, template or self.template_name, {**base, **(context or {})}, status=status
-        )
+        return render(self.request, self.template_name, {**base, **(context or {})}, status=status)
 
     def audit_kwargs(self) -> dict[str, Any]:
         return {"org": self.org, "by_user": self.request.user, "ip": request_ip(self.request)}
@@ -127,7 +126,8 @@ class OverviewView(DashboardView):
 
 
 class FileListView(DashboardView):
-    """Stored files and the usage bar. The file rows are supplied by the Files API's selector."""
+    """Stored files and the usage bar. `files` is None (the page says the list is unavailable)
+    until the Files API's selector supplies the rows."""
 
     template_name = "dashboard/files.html"
     nav = "files"
@@ -187,7 +187,11 @@ class ApiKeyRotateView(DashboardView):
         return self.page({"keys": keys, "now": now, "grace_until": grace_until})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        key, secret = api_key_rotate(**self.audit_kwargs())
+        try:
+            key, secret = api_key_rotate(**self.audit_kwargs())
+        except ActiveKeyExistsError as exc:  # a concurrent rotation won
+            messages.error(request, exc.message)
+            return redirect("dashboard:api-keys")
         _remember_secret(request, key, secret, "rotated")
         return redirect("dashboard:api-key-secret")
 
