@@ -7,7 +7,8 @@ from django.urls import path
 
 import bench
 from bench import bare
-from thrad.urls import handler400, handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+from thrad.urls import handler400, handler404, handler500  # noqa: F401
+from thrad.urls import urlpatterns as project_urlpatterns
 
 urlpatterns = [
     path("bench/bare-multipart", bare.bare_multipart),

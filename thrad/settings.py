@@ -143,9 +143,7 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
             "addressing_style": "path",
             "signature_version": "s3v4",
-            "client_config": _BotoConfig(
-                connect_timeout=3, read_timeout=20, retries={"max_attempts": 2}
-            ),
+            "client_config": _BotoConfig(connect_timeout=3, read_timeout=20, retries={"max_attempts": 2}),
         },
     }
 elif STORAGE_BACKEND == "local":
@@ -205,7 +203,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Thrad API",
     "DESCRIPTION": (
         "Advertiser API (/v1), Files API (/api/v1/upload, /api/v1/files) and DSP API "
-        "(/api/v1/dsp). Every /v1 error is {\"error\": {message, type, param, code}}."
+        '(/api/v1/dsp). Every /v1 error is {"error": {message, type, param, code}}.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
