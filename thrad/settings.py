@@ -114,7 +114,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Periodic tasks (run by `celery -A thrad worker -B` or a separate `celery -A thrad beat`).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "ratelimit-counters-cleanup": {"task": "thrad.tasks.ratelimit_counters_cleanup", "schedule": 3600},
+}
 
 # --- storage -------------------------------------------------------------------------------
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")

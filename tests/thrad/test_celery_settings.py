@@ -14,3 +14,10 @@ def test_the_celery_app_really_uses_the_django_settings():
     assert conf.accept_content == ["json"]
     if settings.CELERY_BROKER_URL:
         assert conf.broker_url == settings.CELERY_BROKER_URL
+
+
+def test_every_periodic_task_names_a_registered_task():
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry["task"]
+    assert app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
