@@ -214,13 +214,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyBearer": {"type": "http", "scheme": "bearer", "description": "ak_... API key"},
-            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key"},
-            "PartnerBearer": {"type": "http", "scheme": "bearer", "description": "SSP key"},
-        }
-    },
 }
 
 API_KEY_ROTATION_GRACE = env_int("API_KEY_ROTATION_GRACE", 1800, minimum=0)
