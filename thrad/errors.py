@@ -168,7 +168,7 @@ def as_application_error(exc: BaseException) -> ApplicationError:
         if isinstance(exc, cls):
             return error_class()
     if isinstance(exc, drf.Throttled):
-        return RateLimitedError(headers={"Retry-After": str(int(exc.wait or 1))})
+        return RateLimitedError(headers={"Retry-After": str(int(getattr(exc, "wait", None) or 1))})
     for cls, code, error_type, status in _BUILTIN_ERRORS:
         if isinstance(exc, cls):
             return ApplicationError(str(exc.detail), code=code, type=error_type, status=status)  # type: ignore[attr-defined]
