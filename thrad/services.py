@@ -155,7 +155,7 @@ def organization_ip_allowlist_set(
     *,
     org: Organization,
     cidrs: list[str],
-    by_user: AbstractBaseUser | None = None,
+    by_user: User | None = None,
     actor_label: str = "",
     ip: str | None = None,
 ) -> bool:
@@ -181,7 +181,7 @@ def organization_ip_allowlist_set(
     return True
 
 
-def _suspension_set(*, org: Organization, suspended: bool, by_user: AbstractBaseUser | None, actor_label: str, ip: str | None) -> bool:  # fmt: skip
+def _suspension_set(*, org: Organization, suspended: bool, by_user: User | None, actor_label: str, ip: str | None) -> bool:  # fmt: skip
     with transaction.atomic():
         changed = Organization.objects.filter(pk=org.pk, is_suspended=not suspended).update(
             is_suspended=suspended, suspended_at=timezone.now() if suspended else None
@@ -194,11 +194,11 @@ def _suspension_set(*, org: Organization, suspended: bool, by_user: AbstractBase
     return bool(changed)
 
 
-def organization_suspend(*, org: Organization, by_user: AbstractBaseUser | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
+def organization_suspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
     """Suspend the organization (its keys then get 403 account_suspended); audited. False if it already was."""
     return _suspension_set(org=org, suspended=True, by_user=by_user, actor_label=actor_label, ip=ip)
 
 
-def organization_unsuspend(*, org: Organization, by_user: AbstractBaseUser | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
+def organization_unsuspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
     """Lift a suspension; audited. False if the organization was not suspended."""
     return _suspension_set(org=org, suspended=False, by_user=by_user, actor_label=actor_label, ip=ip)
