@@ -123,5 +123,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "endpoint", "key"], name="one_record_per_idempotency_key")  # fmt: skip
+            models.UniqueConstraint(
+                fields=["organization", "endpoint", "key"], name="one_record_per_idempotency_key"
+            )  # fmt: skip
         ]
