@@ -1,4 +1,4 @@
-"""OpenAPI security schemes for the authentication classes the DSP and insights views use."""
+"""OpenAPI security scheme of the supply partner key (the /v1 key's lives in thrad/schema.py)."""
 
 from typing import Any
 
@@ -10,14 +10,8 @@ class PartnerAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "PartnerBearer"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer", "description": "SSP key"}
-
-
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    """The advertiser key on /v1 (insights). Harmless if thrad registers its own as well."""
-
-    target_class = "thrad.authentication.ApiKeyAuthentication"
-    name = "ApiKeyBearer"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer", "description": "ak_... API key"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The supply partner (SSP) key: `Bearer sp_...`.",
+        }

@@ -6,8 +6,6 @@ messages; these serializers only describe the wire format.
 
 from rest_framework import serializers
 
-from bids.insights import FIELDS, GRANULARITIES
-
 
 class DspErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="One sentence saying what was wrong.")
@@ -88,20 +86,3 @@ class InsightsRowSerializer(serializers.Serializer):
     ctr = serializers.FloatField(required=False, help_text="clicks / impressions, a fraction (0 without impressions).")  # fmt: skip
     cpm = serializers.FloatField(required=False, help_text="Dollars per 1000 impressions.")
     cpc = serializers.FloatField(required=False, help_text="Dollars per click.")
-
-
-class InsightsErrorDetailSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    type = serializers.CharField()
-    param = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-
-
-class InsightsErrorSerializer(serializers.Serializer):
-    error = InsightsErrorDetailSerializer()
-
-
-INSIGHTS_QUERY_HELP = {
-    "time_granularity": f"One of {', '.join(GRANULARITIES)}; default daily.",
-    "fields[]": f"Repeatable; any of {', '.join(FIELDS)}; default impressions, clicks, spend.",
-}

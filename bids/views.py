@@ -25,7 +25,6 @@ from bids.serializers import (
     BidRequestSerializer,
     BidResponseSerializer,
     DspErrorSerializer,
-    InsightsErrorSerializer,
     InsightsRowSerializer,
     RenderRequestSerializer,
     RenderResponseSerializer,
@@ -33,6 +32,7 @@ from bids.serializers import (
 from thrad.api import V1Api
 from thrad.clientip import parse_ip
 from thrad.errors import dsp_exception_handler
+from thrad.schema import v1_error_responses
 
 BUDGET_NOTE = (
     "A campaign stops bidding once its recorded spend reaches its lifetime limit. Bids already "
@@ -216,15 +216,7 @@ def _insights_schema(summary: str) -> Callable:
         summary=summary,
         description=_INSIGHTS_DESCRIPTION,
         parameters=_INSIGHTS_PARAMETERS,
-        responses={
-            200: InsightsRowSerializer(many=True),
-            400: OpenApiResponse(
-                InsightsErrorSerializer, description="A query parameter is invalid; see code."
-            ),
-            401: OpenApiResponse(InsightsErrorSerializer, description="auth_required or invalid_api_key."),
-            404: OpenApiResponse(InsightsErrorSerializer, description="not_found"),
-            429: OpenApiResponse(InsightsErrorSerializer, description="rate_limit_exceeded"),
-        },
+        responses={200: InsightsRowSerializer(many=True), **v1_error_responses(400, 401, 403, 404, 429)},
         tags=["Insights"],
     )
 
