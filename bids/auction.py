@@ -21,7 +21,8 @@ def cpm_price(max_bid_micros: int) -> Decimal:
 
 
 def price_micros(price: Decimal) -> int:
-    return int(price * MICROS)
+    """A CPM in dollars as whole micros (half to even)."""
+    return int((price * MICROS).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def impression_cost_micros(realized_cpm: Decimal) -> int:

@@ -3,9 +3,10 @@
 Hot paths, in statements:
 - bid: one cache read (index version), one INSERT (two in one transaction for inline ad_data),
   one cache write.
-- render: one cache read; with `production` one transaction that claims the bid
+- render: one cache read; with `production` one atomic write that claims the bid
   (`UPDATE ... WHERE rendered_at IS NULL`), stores the click token, upserts the hourly counter
-  and adds the spend to the campaign. A duplicate render claims nothing and charges nothing.
+  and adds the spend to the campaign (one statement on PostgreSQL, see bids/accounting.py).
+  A duplicate render claims nothing and charges nothing.
 - click: one indexed read (token → ad), one counter upsert.
 """
 
@@ -20,18 +21,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bids import auction
+from bids import accounting, auction
 from bids.bid_request import OPENER, BidRequest
 from bids.errors import BidNotFoundError, ClickNotFoundError, RealizedPriceAboveBidError
 from bids.index import ServingIndex, serving_index, version_bump_on_commit
-from bids.models import AdStatsHourly, Bid, ClickToken, SupplyPartner
+from bids.models import Bid, ClickToken, SupplyPartner
 from bids.render import render_data
 from bids.selectors import click_target_get
-from creatives.models import Campaign
 from thrad import keys
 
 BID_ID = re.compile(r"bid_[0-9a-f]{32}")
@@ -150,50 +150,17 @@ def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dic
 
 
 def _impression_record(*, bid_id: str, payload: dict[str, Any], cpm: Decimal) -> None:
-    """Claim the bid, then count the impression and the spend; all or nothing."""
-    ids = auction.AdIds(*payload["ids"])
-    cost = auction.impression_cost_micros(cpm)
+    """Claim the bid, then count the impression and the spend; all or nothing (bids/accounting.py)."""
     now = timezone.now()
-    with transaction.atomic():
-        claimed = Bid.objects.filter(pk=bid_id, rendered_at__isnull=True).update(
-            rendered_at=now, realized_price_micros=auction.price_micros(cpm)
+    outcome = accounting.impression_record(
+        accounting.Impression(
+            bid_id=bid_id, ids=auction.AdIds(*payload["ids"]), at=now,
+            realized_cpm_micros=auction.price_micros(cpm), cost_micros=auction.impression_cost_micros(cpm),
+            token_digest=payload["token"], token_expires_at=now + timedelta(days=settings.CLICK_TOKEN_TTL_DAYS),
         )
-        if not claimed:
-            return  # a duplicate render: the first one recorded everything
-        if payload["token"] is not None:
-            _click_token_create(digest=payload["token"], ad_id=ids.ad_id, bid_id=bid_id, now=now)
-        stats_add(ids=ids, at=now, impressions=1, spend_micros=cost)
-        if cost and campaign_spend_add(campaign_id=ids.campaign_id, micros=cost):
-            version_bump_on_commit()  # the budget is spent: stop bidding for this campaign
-
-
-def stats_add(*, ids: auction.AdIds, at: datetime, impressions: int = 0, clicks: int = 0, spend_micros: int = 0) -> None:  # fmt: skip
-    """Add to the ad's counters for the hour of `at`: one upsert, atomic under concurrency."""
-    q = connection.ops.quote_name
-    table = q(AdStatsHourly._meta.db_table)
-    hour = connection.ops.adapt_datetimefield_value(at.replace(minute=0, second=0, microsecond=0))
-    sums = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in ("impressions", "clicks", "spend_micros"))  # fmt: skip
-    sql = (
-        f"INSERT INTO {table} (ad_id, hour, organization_id, campaign_id, ad_group_id, impressions, "  # noqa: S608
-        f"clicks, spend_micros) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (ad_id, hour) DO UPDATE SET {sums}"  # fmt: skip
-    )
-    params = [ids.ad_id, hour, ids.organization_id, ids.campaign_id, ids.ad_group_id, impressions, clicks, spend_micros]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def campaign_spend_add(*, campaign_id: int, micros: int) -> bool:
-    """Add spend to the campaign in one statement; True when it has now reached its limit."""
-    q = connection.ops.quote_name
-    spend, limit = q("spend_micros"), q("lifetime_spend_limit_micros")
-    sql = (
-        f"UPDATE {q(Campaign._meta.db_table)} SET {spend} = {spend} + %s WHERE id = %s "  # noqa: S608
-        f"RETURNING {spend}, {limit}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [micros, campaign_id])
-        row = cursor.fetchone()
-    return row is not None and row[0] >= row[1]
+    )  # fmt: skip
+    if outcome.budget_spent:
+        version_bump_on_commit()  # the budget is spent: every process stops bidding for this campaign
 
 
 def click_record(*, token: str) -> str:
@@ -204,7 +171,7 @@ def click_record(*, token: str) -> str:
         raise ClickNotFoundError()
     ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
                         target["ad__organization_id"])  # fmt: skip
-    stats_add(ids=ids, at=now, clicks=1)
+    accounting.stats_add(ids=ids, at=now, clicks=1)
     return target["ad__target_url"]
 
 
