@@ -169,7 +169,7 @@ def _bench_bids(h: Harness, base: str, key: str, org: Organization) -> tuple[Sta
 
 def _bench_render(h: Harness, base: str, partner: SupplyPartner, key: str) -> tuple[Stats, Stats]:
     started = time.monotonic()
-    ids = place_bids(partner, 16_000)
+    ids = place_bids(partner, 12_000)
     print(f"  (placed {len(ids)} bids to render in {time.monotonic() - started:.1f} s)", flush=True)
     _, size = _sizes(base, key, conversations()[1], ids.pop())
     body = json.dumps({"bidId": ids[0], "realizedPrice": 4.0, "production": True})

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from bids.auction import AdEntry, GroupEntry, cpm_price
 from bids.matching import PhraseMatcher
-from creatives.models import Ad, ReviewStatus, Status
+from creatives.models import Ad, AdGroup, ReviewStatus, Status
 
 VERSION_KEY = "dsp:serving-index:version"
 
@@ -57,35 +57,38 @@ def _epoch(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-_FIELDS = (
-    "pk", "ad_group_id", "ad_group__campaign_id", "organization_id", "title", "body", "cta_text",
-    "target_url", "asset_path", "ad_group__context_hints", "ad_group__max_bid_micros",
-    "ad_group__campaign__start_time", "ad_group__campaign__end_time", "ad_group__campaign__countries",
-    "organization__name", "organization__domain", "organization__logo_url",
+_GROUP_FIELDS = (
+    "pk", "campaign_id", "context_hints", "max_bid_micros", "campaign__start_time", "campaign__end_time",
+    "campaign__countries", "organization__name", "organization__domain", "organization__logo_url",
 )  # fmt: skip
+_AD_FIELDS = ("pk", "ad_group_id", "title", "body", "cta_text", "target_url", "asset_path")
 
 
-def _servable_rows(now: datetime) -> list[tuple]:
-    """Active ads of active groups of active, approved, unfinished, unspent campaigns."""
-    campaign = "ad_group__campaign__"
-    return list(
-        Ad.objects.filter(
-            status=Status.ACTIVE, ad_group__status=Status.ACTIVE, organization__is_suspended=False
-        )
-        .filter(**{f"{campaign}status": Status.ACTIVE, f"{campaign}review_status": ReviewStatus.APPROVED})
-        .filter(**{f"{campaign}spend_micros__lt": F(f"{campaign}lifetime_spend_limit_micros")})
-        .filter(Q(**{f"{campaign}end_time__isnull": True}) | Q(**{f"{campaign}end_time__gt": now}))
-        .order_by("pk")
-        .values_list(*_FIELDS)
+def _servable_groups(now: datetime) -> QuerySet[AdGroup]:
+    """Active groups of active, approved, unfinished, unspent campaigns of unsuspended advertisers."""
+    return (
+        AdGroup.objects.filter(status=Status.ACTIVE, organization__is_suspended=False)
+        .filter(campaign__status=Status.ACTIVE, campaign__review_status=ReviewStatus.APPROVED)
+        .filter(campaign__spend_micros__lt=F("campaign__lifetime_spend_limit_micros"))
+        .filter(Q(campaign__end_time__isnull=True) | Q(campaign__end_time__gt=now))
     )
 
 
-def _ad_entry(row: tuple) -> AdEntry:
-    ad_id, group_id, campaign_id, org_id, title, body, cta, target, asset = row[:9]
-    org_name, org_domain, logo = row[14:17]
+def _group_entry(row: tuple, ads: tuple[AdEntry, ...], hints: list[str]) -> GroupEntry:
+    group_id, campaign_id, _, max_bid, starts, ends, countries = row[:7]
+    return GroupEntry(
+        ad_group_id=group_id, campaign_id=campaign_id, max_bid_micros=max_bid, price=cpm_price(max_bid),
+        starts_at=starts.timestamp(), ends_at=_epoch(ends), has_hints=bool(hints), ads=ads,
+        countries=frozenset(c.strip().upper() for c in countries or () if isinstance(c, str)),
+    )  # fmt: skip
+
+
+def _ad_entry(row: tuple, group: tuple, org_id: int) -> AdEntry:
+    ad_id, group_id, title, body, cta, target, asset = row
+    org_name, org_domain, logo = group[7:10]
     domain = _domain(org_domain, target)
     return AdEntry(
-        ad_id=ad_id, ad_group_id=group_id, campaign_id=campaign_id, organization_id=org_id,
+        ad_id=ad_id, ad_group_id=group_id, campaign_id=group[1], organization_id=org_id,
         advertiser=org_name or domain, domain=domain, title=title, body=body, cta_text=cta,
         image_url=creative_image_url(asset), logo_url=logo or None,
     )  # fmt: skip
@@ -96,22 +99,21 @@ def _hints(raw: object) -> list[str]:
 
 
 def build(version: str) -> ServingIndex:
-    """Read every servable ad once and arrange them for matching and ranking."""
+    """Read the servable groups, then their active ads (two queries), and arrange them."""
+    servable = _servable_groups(timezone.now())
+    group_rows = {row[0]: row for row in servable.values_list(*_GROUP_FIELDS, "organization_id")}
     ads: dict[int, list[AdEntry]] = defaultdict(list)
-    meta: dict[int, tuple] = {}
-    for row in _servable_rows(timezone.now()):
-        ads[row[1]].append(_ad_entry(row))
-        meta.setdefault(row[1], row)
+    ad_rows = (
+        Ad.objects.filter(status=Status.ACTIVE, ad_group__in=servable).order_by("pk").values_list(*_AD_FIELDS)
+    )
+    for row in ad_rows:
+        group = group_rows[row[1]]
+        ads[row[1]].append(_ad_entry(row, group, group[10]))
     groups: dict[int, GroupEntry] = {}
     hints_by_group: dict[int, list[str]] = {}
-    for group_id, row in meta.items():
-        hints = _hints(row[9])
-        countries = frozenset(c.upper() for c in row[13] or () if isinstance(c, str))
-        groups[group_id] = GroupEntry(
-            ad_group_id=group_id, campaign_id=row[2], max_bid_micros=row[10], price=cpm_price(row[10]),
-            starts_at=row[11].timestamp(), ends_at=_epoch(row[12]), countries=countries,
-            has_hints=bool(hints), ads=tuple(ads[group_id]),
-        )  # fmt: skip
+    for group_id, group_ads in ads.items():  # groups without an active ad don't bid
+        hints = _hints(group_rows[group_id][2])
+        groups[group_id] = _group_entry(group_rows[group_id], tuple(group_ads), hints)
         if hints:
             hints_by_group[group_id] = hints
     return _arrange(version, groups, PhraseMatcher(hints_by_group))
