@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -24,7 +25,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from bench.harness import Harness, Stats, figure, ratio, title
+from bench.harness import Harness, RequestFn, Stats, figure, ratio, title
 from bids import index, services
 from bids.bid_request import parse_bid_request
 from bids.models import SupplyPartner
@@ -32,19 +33,85 @@ from creatives.models import Ad, AdGroup, Campaign, ReviewStatus, Status
 from thrad.models import Organization
 
 CONCURRENCY = 16
+ROUNDS = 3  # bare and ours alternate in this many short rounds
+BIDS_TO_RENDER = 12_000
 BID_TTL = 900  # long enough for the bids placed before the render run to stay live through it
 END_USER = {"X-Forwarded-For": "198.51.100.23", "User-Agent": "Mozilla/5.0 (bench)"}
 SEED = 20260601
 
 TOPICS = {
-    "running": ["marathon training", "running shoes", "trail running", "half marathon", "knee pain", "interval training", "carbon plate shoes"],  # fmt: skip
-    "travel": ["cheap flights", "travel insurance", "hotel deals", "backpacking europe", "carry on luggage", "travel credit card", "road trip"],  # fmt: skip
-    "finance": ["credit card rewards", "index funds", "retirement savings", "mortgage rates", "budgeting app", "high yield savings", "student loans"],  # fmt: skip
-    "cooking": ["meal prep", "air fryer recipes", "sourdough starter", "cast iron skillet", "vegan protein", "knife sharpening", "coffee grinder"],  # fmt: skip
-    "tech": ["noise cancelling headphones", "gaming laptop", "mechanical keyboard", "password manager", "home wifi", "smart watch", "cloud backup"],  # fmt: skip
-    "home": ["standing desk", "ergonomic chair", "robot vacuum", "indoor plants", "mattress topper", "air purifier", "home gym"],  # fmt: skip
-    "pets": ["puppy training", "cat litter", "dog food", "pet insurance", "aquarium filter", "bird cage", "vet visit"],  # fmt: skip
-    "learning": ["learn spanish", "online course", "coding bootcamp", "guitar lessons", "public speaking", "speed reading", "chess openings"],  # fmt: skip
+    "running": [
+        "marathon training",
+        "running shoes",
+        "trail running",
+        "half marathon",
+        "knee pain",
+        "interval training",
+        "carbon plate shoes",
+    ],  # fmt: skip
+    "travel": [
+        "cheap flights",
+        "travel insurance",
+        "hotel deals",
+        "backpacking europe",
+        "carry on luggage",
+        "travel credit card",
+        "road trip",
+    ],  # fmt: skip
+    "finance": [
+        "credit card rewards",
+        "index funds",
+        "retirement savings",
+        "mortgage rates",
+        "budgeting app",
+        "high yield savings",
+        "student loans",
+    ],  # fmt: skip
+    "cooking": [
+        "meal prep",
+        "air fryer recipes",
+        "sourdough starter",
+        "cast iron skillet",
+        "vegan protein",
+        "knife sharpening",
+        "coffee grinder",
+    ],  # fmt: skip
+    "tech": [
+        "noise cancelling headphones",
+        "gaming laptop",
+        "mechanical keyboard",
+        "password manager",
+        "home wifi",
+        "smart watch",
+        "cloud backup",
+    ],  # fmt: skip
+    "home": [
+        "standing desk",
+        "ergonomic chair",
+        "robot vacuum",
+        "indoor plants",
+        "mattress topper",
+        "air purifier",
+        "home gym",
+    ],  # fmt: skip
+    "pets": [
+        "puppy training",
+        "cat litter",
+        "dog food",
+        "pet insurance",
+        "aquarium filter",
+        "bird cage",
+        "vet visit",
+    ],  # fmt: skip
+    "learning": [
+        "learn spanish",
+        "online course",
+        "coding bootcamp",
+        "guitar lessons",
+        "public speaking",
+        "speed reading",
+        "chess openings",
+    ],  # fmt: skip
 }
 WORDS = ["weekend", "advice", "honestly", "plan", "budget", "week", "better", "friend", "started", "cheap",
          "quality", "brand", "review", "compare", "month", "recommend", "problem", "help", "looking", "need"]  # fmt: skip
@@ -56,7 +123,9 @@ WORDS = ["weekend", "advice", "honestly", "plan", "budget", "week", "better", "f
 def _hints(rng: random.Random) -> list[str]:
     topic = rng.choice(list(TOPICS))
     phrases = rng.sample(TOPICS[topic], rng.randint(2, 4))
-    phrases.append(f"{rng.choice(TOPICS[topic]).split()[0]} {rng.choice(WORDS)} {rng.randint(1, 400)}")  # long tail
+    phrases.append(
+        f"{rng.choice(TOPICS[topic]).split()[0]} {rng.choice(WORDS)} {rng.randint(1, 400)}"
+    )  # long tail
     return phrases
 
 
@@ -128,7 +197,8 @@ def place_bids(partner: SupplyPartner, count: int) -> list[str]:
 
 def _distinct(ids: list[str]) -> Callable[[], str]:
     """Each client process walks its own slice of `ids`, so no bid is rendered twice."""
-    slot, lock, state = mp.Value("i", 0), mp.Lock(), {}
+    slot, lock = mp.Value("i", 0), mp.Lock()
+    state: dict[str, Any] = {}
 
     def take() -> str:
         if state.get("pid") != os.getpid():
@@ -158,28 +228,43 @@ def _sizes(base: str, key: str, bid_body: dict[str, Any], bid_id: str) -> tuple[
     return len(bid.content) or 70, len(render.content)
 
 
-def _bench_bids(h: Harness, base: str, key: str, org: Organization) -> tuple[Stats, Stats, Stats]:
+def _merge(label: str, parts: list[Stats]) -> Stats:
+    return Stats(label=label, requests=sum(p.requests for p in parts), seconds=sum(p.seconds for p in parts),
+                 latencies_ms=[x for p in parts for x in p.latencies_ms],
+                 statuses=sum((p.statuses for p in parts), Counter()))  # fmt: skip
+
+
+def paired(h: Harness, base: str, runs: list[tuple[str, RequestFn]], rounds: int = ROUNDS) -> list[Stats]:
+    """Alternate the runs in short rounds so a noisy neighbour hits both sides alike."""
+    results: list[list[Stats]] = [[] for _ in runs]
+    for n in range(rounds):
+        step = Harness(seconds=h.seconds / rounds, warmup=h.warmup if n == 0 else min(h.warmup, 0.5))
+        for (label, fn), out in zip(runs, results, strict=True):
+            out.append(step.load(label, fn, base, concurrency=CONCURRENCY))
+    return [_merge(label, parts) for (label, _), parts in zip(runs, results, strict=True)]
+
+
+def _bench_bids(h: Harness, base: str, key: str, org: Organization) -> list[Stats]:
     chats = conversations()
-    bare = h.load("bare DRF view (bid body)", _bare_fn(json.dumps(chats[1]), 70), base, concurrency=CONCURRENCY)
-    small = h.load("bid, 1,000 active ads", _bid_fn(chats, key), base, concurrency=CONCURRENCY)
+    bare = _bare_fn(json.dumps(chats[1]), 70)
+    bare_1k, small = paired(h, base, [("bare DRF view (bid body)", bare), ("bid, 1,000 active ads", _bid_fn(chats, key))])  # fmt: skip
     add_ads(org, groups=1800, ads_per_group=5, start=200)
-    large = h.load("bid, 10,000 active ads", _bid_fn(chats, key), base, concurrency=CONCURRENCY)
-    return bare, small, large
+    bare_10k, large = paired(h, base, [("bare DRF view (bid body)", bare), ("bid, 10,000 active ads", _bid_fn(chats, key))])  # fmt: skip
+    return [bare_1k, small, bare_10k, large]
 
 
-def _bench_render(h: Harness, base: str, partner: SupplyPartner, key: str) -> tuple[Stats, Stats]:
+def _bench_render(h: Harness, base: str, partner: SupplyPartner, key: str) -> list[Stats]:
     started = time.monotonic()
-    ids = place_bids(partner, 12_000)
+    ids = place_bids(partner, BIDS_TO_RENDER)
     print(f"  (placed {len(ids)} bids to render in {time.monotonic() - started:.1f} s)", flush=True)
     _, size = _sizes(base, key, conversations()[1], ids.pop())
     body = json.dumps({"bidId": ids[0], "realizedPrice": 4.0, "production": True})
-    bare = h.load("bare DRF view (render body)", _bare_fn(body, size), base, concurrency=CONCURRENCY)
     take = _distinct(ids)
     fn = lambda s, b: s.post(f"{b}/api/v1/dsp/render-ad", json={"bidId": take(), "realizedPrice": 4.0})  # noqa: E731
-    ours = h.load("render-ad (production, distinct bids)", fn, base, concurrency=CONCURRENCY)
+    bare, ours = paired(h, base, [("bare DRF view (render body)", _bare_fn(body, size)), ("render-ad (production, distinct bids)", fn)])  # fmt: skip
     if ours.requests > len(ids):
         print(f"  note: {ours.requests} renders for {len(ids)} bids; some were duplicates", flush=True)
-    return bare, ours
+    return [bare, ours]
 
 
 def run(h: Harness) -> None:
@@ -191,12 +276,20 @@ def run(h: Harness) -> None:
         partner, key = services.supply_partner_create(name="Bench SSP")
         add_ads(org, groups=200, ads_per_group=5, start=0)
         with h.server(workers=2) as server:
-            bare_bid, small, large = _bench_bids(h, server.base, key, org)
+            bare_1k, small, bare_10k, large = _bench_bids(h, server.base, key, org)
             bare_render, render = _bench_render(h, server.base, partner, key)
-    for stats in (bare_render, render, bare_bid, small, large):
+            rss = server.peak_worker_rss_mb()
+    for stats in (bare_render, render, bare_1k, small, bare_10k, large):
         print(stats.line())
     ratio("render-ad req/s / bare", render.rps, bare_render.rps, goal="goal >= 0.5")
     figure("render-ad p99", render.p99, "ms", goal="goal < 20 ms")
-    ratio("bid (10k ads) req/s / bare", large.rps, bare_bid.rps, goal="goal >= 0.3")
+    ratio("bid (10k ads) req/s / bare", large.rps, bare_10k.rps, goal="goal >= 0.3")
     figure("bid (10k ads) p99", large.p99, "ms", goal="goal < 30 ms")
-    ratio("bid time 10k ads / 1k ads", small.rps, large.rps, goal="goal <= 1.3")
+    ratio("bid time 10k / 1k ads (raw)", small.rps, large.rps, goal="goal <= 1.3")
+    ratio(
+        "bid time 10k / 1k ads (vs bare)",
+        small.rps / bare_1k.rps,
+        large.rps / bare_10k.rps,
+        goal="goal <= 1.3",
+    )
+    figure("peak worker RSS", rss, "MB")

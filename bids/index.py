@@ -161,5 +161,8 @@ def version_bump() -> None:
 
 
 def version_bump_on_commit() -> None:
-    """Bump once the surrounding transaction commits (at once outside a transaction)."""
-    transaction.on_commit(version_bump)
+    """Bump once the surrounding transaction commits (at once outside a transaction).
+
+    Robust: a cache failure here is logged, never turned into an error for a write that
+    already committed."""
+    transaction.on_commit(version_bump, robust=True)
