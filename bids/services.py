@@ -11,6 +11,7 @@ Hot paths, in statements:
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import time
@@ -34,6 +35,7 @@ from bids.render import render_data
 from bids.selectors import click_target_get
 from thrad import keys
 
+logger = logging.getLogger("bids.dsp")
 BID_ID = re.compile(r"bid_[0-9a-f]{32}")
 CLICK_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 CLICK_PATH = "/api/v1/dsp/redirect/"
@@ -90,11 +92,15 @@ def bid_place(*, partner: SupplyPartner, request: BidRequest) -> PlacedBid | Non
     openers (and every bid under DSP_PRERENDER) carry that data inline.
     """
     if not request.wants_sponsored_message:
+        logger.info(
+            "no bid request_id=%r partner=%s: sponsored_message not wanted", request.request_id, partner.pk
+        )
         return None
     now = time.time()
     index = serving_index()
     ad = _choose(index, request, now)
     if ad is None:
+        logger.info("no bid request_id=%r partner=%s: nothing eligible", request.request_id, partner.pk)
         return None
     price = index.groups[ad.ad_group_id].price
     bid_id, token = f"bid_{secrets.token_hex(16)}", secrets.token_urlsafe(32)
@@ -111,6 +117,7 @@ def bid_place(*, partner: SupplyPartner, request: BidRequest) -> PlacedBid | Non
     except Exception:
         Bid.objects.filter(pk=bid_id).delete()  # an uncached bid could never render: leave nothing
         raise
+    logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
     return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
 
 

@@ -217,3 +217,13 @@ def test_under_dsp_prerender_contextual_bids_carry_ad_data_too(ssp, settings):
 def test_without_prerender_contextual_bids_carry_no_ad_data(ssp):
     factories.servable_ad(hints=["marathon"])
     assert "ad_data" not in bid(ssp).json()["data"]
+
+
+def test_the_request_id_is_echoed_in_the_logs(ssp, caplog):
+    factories.servable_ad(hints=["marathon"])
+    with caplog.at_level("INFO", logger="bids.dsp"):
+        bid_id = bid(ssp, request_id="req-\n777").json()["data"]["bidId"]
+        bid(ssp, request_id="req-888", ad_formats=["banner"])
+    messages = [r.getMessage() for r in caplog.records if r.name == "bids.dsp"]
+    assert any("'req-\\n777'" in m and bid_id in m for m in messages)  # escaped: one line per bid
+    assert any("no bid request_id='req-888'" in m for m in messages)
