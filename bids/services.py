@@ -92,33 +92,37 @@ def bid_place(*, partner: SupplyPartner, request: BidRequest) -> PlacedBid | Non
     openers (and every bid under DSP_PRERENDER) carry that data inline.
     """
     if not request.wants_sponsored_message:
-        logger.info(
-            "no bid request_id=%r partner=%s: sponsored_message not wanted", request.request_id, partner.pk
-        )
-        return None
-    now = time.time()
-    index = serving_index()
+        return _no_bid(request, partner, "sponsored_message not wanted")
+    now, index = time.time(), serving_index()
     ad = _choose(index, request, now)
     if ad is None:
-        logger.info("no bid request_id=%r partner=%s: nothing eligible", request.request_id, partner.pk)
-        return None
+        return _no_bid(request, partner, "nothing eligible")
     price = index.groups[ad.ad_group_id].price
     bid_id, token = f"bid_{secrets.token_hex(16)}", secrets.token_urlsafe(32)
     inline = request.request_type == OPENER or settings.DSP_PRERENDER
     data = render_data(ad, click_url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
                        max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled)  # fmt: skip
-    token_now = inline and request.production
+    token_now = inline and request.production  # an inline creative may be shown without a render
     _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
                token_digest=_token_digest(token) if token_now else None)  # fmt: skip
-    payload = {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
-               "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token)}  # fmt: skip
+    _bid_cache(bid_id, {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
+                        "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token)})  # fmt: skip
+    logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
+    return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
+
+
+def _no_bid(request: BidRequest, partner: SupplyPartner, reason: str) -> PlacedBid | None:
+    logger.info("no bid request_id=%r partner=%s: %s", request.request_id, partner.pk, reason)
+    return None
+
+
+def _bid_cache(bid_id: str, payload: dict[str, Any]) -> None:
+    """Everything render needs, for BID_TTL_SECONDS; an uncached bid could never render: drop its row."""
     try:
         cache.set(_bid_cache_key(bid_id), payload, settings.BID_TTL_SECONDS)
     except Exception:
-        Bid.objects.filter(pk=bid_id).delete()  # an uncached bid could never render: leave nothing
+        Bid.objects.filter(pk=bid_id).delete()
         raise
-    logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
-    return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
 
 
 def _bid_store(*, bid_id: str, partner: SupplyPartner, ad: auction.AdEntry, price: Decimal,
