@@ -101,10 +101,17 @@ def safe_name(name: str) -> str:
     stem, dot, ext = visible.rpartition(".")
     if not dot:
         stem, ext = ext, ""
+    stem = _ascii(stem)
     stem = re.sub(r"\.{2,}", ".", _NOT_SAFE.sub("_", stem)).strip("._-") or "file"
-    ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:16]
-    stem = stem[: MAX_STORED_NAME - len(ext) - 1].rstrip("._-") or "file"
+    ext = re.sub(r"[^A-Za-z0-9]", "", _ascii(ext))[:16]
+    stem = stem[: MAX_STORED_NAME - (len(ext) + 1 if ext else 0)].rstrip("._-") or "file"
     return f"{stem}.{ext}" if ext else stem
+
+
+def _ascii(text: str) -> str:
+    """Accents dropped (`é` -> `e`); other non-ASCII characters are left for the caller to replace."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def check_name_and_size(name: str, size: int, *, oversized: bool = False) -> str:
