@@ -179,3 +179,22 @@ def test_concurrent_deletes_of_one_file_give_its_bytes_back_exactly_once(owner):
     assert outcomes.count("NotFoundError") == 9
     assert org_used(owner.org) == 2000
     assert stored_objects(owner.org) == []
+
+
+def test_bytes_missing_from_storage_answer_404_not_500(owner):
+    from django.core.files.storage import default_storage
+
+    item = _upload(owner, "lost.txt", b"lost")
+    default_storage.delete(item["key"])
+    response = owner.client().get(f"{FILES}/{item['key']}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_files_part_without_a_file_name_is_dropped_like_an_empty_browser_input(owner):
+    from django.test import Client
+
+    body = b'--b\r\nContent-Disposition: form-data; name="files"; filename=""\r\n\r\nabc\r\n--b--\r\n'
+    response = Client().generic("POST", UPLOAD, body, content_type="multipart/form-data; boundary=b", HTTP_AUTHORIZATION=f"Bearer {owner.secret}")  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "no_files"
