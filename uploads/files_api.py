@@ -14,10 +14,10 @@ from rest_framework.response import Response
 
 from thrad import ratelimit
 from thrad.api import OrganizationActive, RateLimitedApi
-from thrad.authentication import ApiKeyOrHeaderAuthentication
+from thrad.authentication import ApiKeyOrHeaderAuthentication, request_org
 from thrad.clientip import IPNetwork, client_ip, in_networks, parse_networks
 from thrad.errors import ApplicationError, RateLimitedError, files_exception_handler
-from thrad.models import Organization
+from thrad.models import ApiKey, Organization
 from uploads.files_validation import MAX_FILE_BYTES, MAX_FILES, MAX_REQUEST_BYTES
 from uploads.streaming import CappedUploadHandler, limit_request_body
 
@@ -59,7 +59,7 @@ class IpAllowed(BasePermission):
     """An organization with a non-empty allowlist is reachable only from those networks."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        allowlist = request.auth.organization.ip_allowlist
+        allowlist = request_org(request).ip_allowlist
         if not allowlist:
             return True
         address = client_ip(request._request)
@@ -84,14 +84,18 @@ class FilesApiBase(RateLimitedApi):
         return (files_limit(),) if self.counts_toward_rate_limit else ()
 
     def rate_limit_ident(self, request: Request) -> str:
-        return str(request.auth.organization.public_id)
+        return str(request_org(request).public_id)
 
     def get_exception_handler(self) -> Callable[..., Response]:
         return files_exception_handler
 
     @property
     def org(self) -> Organization:
-        return self.request.auth.organization
+        return request_org(self.request)
+
+    @property
+    def api_key(self) -> ApiKey:
+        return self.request.auth  # type: ignore[return-value]  # ApiKeyAuthentication sets it
 
 
 class FilesUploadHandler(CappedUploadHandler):

@@ -44,7 +44,7 @@ class FilesPartErrorSerializer(serializers.Serializer):
 class FilesUploadResultSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     uploaded = FilesUploadedSerializer(many=True)
-    errors = FilesPartErrorSerializer(many=True, required=False, help_text="Only when some part failed.")
+    errors = FilesPartErrorSerializer(many=True, required=False, help_text="Only when some part failed.")  # type: ignore[assignment]
 
 
 class FilesUsageSerializer(serializers.Serializer):
@@ -141,7 +141,7 @@ class FileUploadApi(FilesApiBase):
         },
     )
     def post(self, request: Request) -> Response:
-        result = files_services.files_upload(org=self.org, api_key=request.auth, uploads=files_parts(request))
+        result = files_services.files_upload(org=self.org, api_key=self.api_key, uploads=files_parts(request))
         body: dict = {"success": bool(result.uploaded), "uploaded": FilesUploadedSerializer(result.uploaded, many=True).data}  # fmt: skip
         if result.errors:
             body["errors"] = [{"filename": name, "code": e.code, "message": e.message} for name, e in result.errors]  # fmt: skip
