@@ -213,6 +213,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status", "type") across components need names.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": ["active", "paused", "archived"],
+        "AdStatusEnum": ["active", "paused"],
+        "CreativeTypeEnum": ["chat_card"],
+    },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "ApiKeyBearer": {"type": "http", "scheme": "bearer", "description": "ak_... API key"},

@@ -1,0 +1,71 @@
+"""OpenAPI descriptions of our authentication classes (drf-spectacular extensions)."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ApiKeyBearerScheme(OpenApiAuthenticationExtension):
+    target_class = "thrad.authentication.ApiKeyAuthentication"
+    name = "ApiKeyBearer"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The organization's API key: `Authorization: Bearer ak_...`.",
+        }
+
+
+class ApiKeyHeaderScheme(OpenApiAuthenticationExtension):
+    target_class = "thrad.authentication.ApiKeyOrHeaderAuthentication"
+    name = ["ApiKeyBearer", "ApiKeyHeader"]
+
+    def get_security_requirement(self, auto_schema):  # type: ignore[no-untyped-def]
+        return [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}]
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return [
+            {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer ak_...`."},
+            {"type": "apiKey", "in": "header", "name": "x-api-key", "description": "`x-api-key: ak_...`."},
+        ]
+
+
+def v1_error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for /v1 failures: the bare error object, with what each status means."""
+    return {
+        status: OpenApiResponse(V1ErrorSerializer, description=V1_STATUS_MEANING[status])
+        for status in statuses
+    }
+
+
+class _V1ErrorBody(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.ChoiceField(
+        choices=[
+            "invalid_request_error",
+            "authentication_error",
+            "permission_error",
+            "not_found_error",
+            "rate_limit_error",
+            "api_error",
+        ]  # fmt: skip
+    )
+    param = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+
+
+class V1ErrorSerializer(serializers.Serializer):
+    error = _V1ErrorBody()
+
+
+V1_STATUS_MEANING = {
+    400: "invalid_request_error; `code` names the problem (e.g. invalid_value) and `param` the field.",
+    401: "authentication_error: `auth_required` (no Authorization header) or `invalid_api_key` "
+    "(malformed, unknown, revoked or expired key; all alike).",
+    403: "permission_error / account_suspended: the organization is suspended.",
+    404: "not_found_error / not_found: no such object in your organization.",
+    429: "rate_limit_error / rate_limit_exceeded: 1000 requests per hour per key; see Retry-After.",
+    500: "api_error / internal_error.",
+    503: "api_error / storage_unavailable: file storage is down; nothing was stored.",
+}
