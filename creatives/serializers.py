@@ -59,11 +59,11 @@ class StrictSerializer(serializers.Serializer):
 class UnixTimeField(serializers.IntegerField):
     """A Unix time in whole seconds, read into an aware UTC datetime."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=0, max_value=MAX_TIMESTAMP, **kwargs)
-
     def to_internal_value(self, data: Any) -> datetime:
-        return datetime.fromtimestamp(super().to_internal_value(data), tz=UTC)
+        seconds = super().to_internal_value(data)
+        if not 0 <= seconds <= MAX_TIMESTAMP:
+            raise serializers.ValidationError(f"Must be Unix seconds from 0 to {MAX_TIMESTAMP}.")
+        return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 _url_validator = URLValidator(schemes=["http", "https"])
