@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -10,7 +11,7 @@ from django.utils.safestring import SafeString
 from creatives import services
 from creatives.models import Ad, AdGroup, Campaign, CampaignInReview, ReviewStatus
 
-CAMPAIGN_FIELDS = [
+CAMPAIGN_FIELDS: list[str] = [
     "public_id", "organization", "name", "description", "status", "review_status", "start_time",
     "end_time", "lifetime_spend_limit_micros", "spend_micros", "pricing_model", "countries",
     "created_at", "updated_at",
@@ -18,11 +19,10 @@ CAMPAIGN_FIELDS = [
 
 
 def _review(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, *, approve: bool) -> None:
+    user = request.user if isinstance(request.user, AbstractBaseUser) else None
     count = 0
     for campaign in queryset.select_related("organization"):
-        services.campaign_review(
-            campaign=campaign, approve=approve, by_user=request.user, actor_label="admin"
-        )
+        services.campaign_review(campaign=campaign, approve=approve, by_user=user, actor_label="admin")
         count += 1
     verb = "approved" if approve else "rejected"
     modeladmin.message_user(request, f"{count} campaign(s) {verb}.", messages.SUCCESS)
@@ -47,8 +47,8 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "organization__name"]
     list_select_related = ["organization"]
     actions = [approve_campaigns, reject_campaigns]
-    fields = [*CAMPAIGN_FIELDS, "creatives"]
-    readonly_fields = fields
+    fields = [*CAMPAIGN_FIELDS, "creatives"]  # type: ignore[assignment]  # django-stubs: list invariance
+    readonly_fields = [*CAMPAIGN_FIELDS, "creatives"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,6 +1,7 @@
 """Scoped reads of the ad account tree. Another organization's id is 404, like an unknown one."""
 
 import uuid
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -19,7 +20,10 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _one(queryset: QuerySet, public_id: str | None, *, param: str | None) -> Model:
+M = TypeVar("M", bound=Model)
+
+
+def _one(queryset: QuerySet[M], public_id: str | None, *, param: str | None) -> M:
     parsed = _uuid(public_id)
     found = queryset.filter(public_id=parsed).first() if parsed else None
     if found is None:

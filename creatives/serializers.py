@@ -59,7 +59,7 @@ class StrictSerializer(serializers.Serializer):
 class UnixTimeField(serializers.IntegerField):
     """A Unix time in whole seconds, read into an aware UTC datetime."""
 
-    def to_internal_value(self, data: Any) -> datetime:
+    def to_internal_value(self, data: Any) -> datetime:  # type: ignore[override]
         seconds = super().to_internal_value(data)
         if not 0 <= seconds <= MAX_TIMESTAMP:
             raise serializers.ValidationError(f"Must be Unix seconds from 0 to {MAX_TIMESTAMP}.")
@@ -69,14 +69,13 @@ class UnixTimeField(serializers.IntegerField):
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
-def _absolute_http_url(value: str) -> str:
+def _absolute_http_url(value: str) -> None:
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise serializers.ValidationError("target_url must not contain whitespace or control characters.")
     try:
         _url_validator(value)
     except Exception as exc:  # noqa: BLE001 - Django's ValidationError: re-raise as DRF's
         raise serializers.ValidationError("target_url must be an absolute http or https URL.") from exc
-    return value
 
 
 class CountrySerializer(StrictSerializer):
@@ -121,7 +120,7 @@ class CreativeSerializer(StrictSerializer):
     def validate_file_id(self, value: str | None) -> UploadedFile | None:
         if value is None:
             return None
-        cache: dict[str, UploadedFile | None] = self.context.setdefault("uploads", {})
+        cache: dict[str, UploadedFile | None] = self.context["uploads"]
         if value not in cache:
             cache[value] = UploadedFile.objects.for_org(self.context["org"]).filter(file_id=value).first()
         if cache[value] is None:
@@ -194,7 +193,7 @@ class CampaignUpdateSerializer(CampaignFieldsSerializer):
 
 def parse(serializer_class: type[serializers.Serializer], data: Any, *, org: Any, partial: bool = False) -> dict[str, Any]:  # fmt: skip
     """Validate `data`; a failure raises DRF's ValidationError (rendered with a dotted param)."""
-    serializer = serializer_class(data=data, partial=partial, context={"org": org})
+    serializer = serializer_class(data=data, partial=partial, context={"org": org, "uploads": {}})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

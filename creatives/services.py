@@ -49,7 +49,8 @@ def serving_changed_notify(*, organization_id: int) -> None:
 
 
 def _campaign_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: data[k] for k in ("name", "description", "start_time", "end_time", "pricing_model") if k in data}  # fmt: skip
+    names = ("name", "description", "start_time", "end_time", "pricing_model")
+    fields: dict[str, Any] = {k: data[k] for k in names if k in data}
     if "budget" in data:
         fields["lifetime_spend_limit_micros"] = data["budget"]["lifetime_spend_limit_micros"]
     include = data.get("targeting", {}).get("locations", {}).get("include")
@@ -147,7 +148,7 @@ def campaign_review(
 
 
 def _ad_group_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: data[k] for k in ("name", "context_hints") if k in data}
+    fields: dict[str, Any] = {k: data[k] for k in ("name", "context_hints") if k in data}
     bidding = data.get("bidding_config", {})
     if "max_bid_micros" in bidding:
         fields["max_bid_micros"] = bidding["max_bid_micros"]

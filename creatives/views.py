@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
@@ -391,7 +391,7 @@ ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 @require_safe
-def creative_asset(request: HttpRequest, name: str) -> HttpResponse:
+def creative_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     """Stream an ad's creative asset from storage to anyone. Only `creatives/` names; else 404."""
     path = f"{assets.PREFIX}{name}"
     content_type = assets.content_type_for(path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -97,7 +97,7 @@ def keyset_page(queryset: QuerySet, request: PageRequest, *, cursor_field: str =
     return Page(items=rows, has_more=has_more)
 
 
-def list_body(page: Page, render: Callable[[Model], dict[str, Any]]) -> dict[str, Any]:
+def list_body(page: Page, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """The `/v1` list object: `count` is the number of objects in `data` (this page)."""
     data = [render(item) for item in page.items]
     return {

@@ -109,7 +109,9 @@ def test_an_update_can_add_replace_and_remove_the_image(owner, tree):
     added = client.post(f"/v1/ads/{ad_id}", {"creative": {"file_id": first.file_id}}, format="json").json()
     assert added["creative"]["file_id"] == first.file_id
     assert added["creative"]["image_url"]
-    replaced = client.post(f"/v1/ads/{ad_id}", {"creative": {"file_id": second.file_id}}, format="json").json()
+    replaced = client.post(
+        f"/v1/ads/{ad_id}", {"creative": {"file_id": second.file_id}}, format="json"
+    ).json()
     assert replaced["creative"]["file_id"] == second.file_id
     assert replaced["creative"]["image_url"] != added["creative"]["image_url"]
     removed = client.post(f"/v1/ads/{ad_id}", {"creative": {"file_id": None}}, format="json").json()

@@ -37,7 +37,10 @@ def test_an_ad_group_may_be_created_with_its_ads(owner, create_campaign):
         ({"name": "x" * 101}, "name"),
         ({"bidding_config": {"max_bid_micros": 0}}, "bidding_config.max_bid_micros"),
         ({"bidding_config": {"max_bid_micros": 100_000_001}}, "bidding_config.max_bid_micros"),
-        ({"bidding_config": {"max_bid_micros": 1, "billing_event_type": "click"}}, "bidding_config.billing_event_type"),  # fmt: skip
+        (
+            {"bidding_config": {"max_bid_micros": 1, "billing_event_type": "click"}},
+            "bidding_config.billing_event_type",
+        ),  # fmt: skip
         ({"bidding_config": {}}, "bidding_config.max_bid_micros"),
         ({"context_hints": "marathon"}, "context_hints"),
         ({"context_hints": ["ok", "x" * 101]}, "context_hints[1]"),

@@ -39,7 +39,9 @@ def test_it_creates_the_whole_tree_in_one_call(owner):
         description="Spring push",
         start_time=1_900_000_000,
         end_time=1_900_086_400,
-        targeting={"locations": {"include": [{"country_code": "us"}, {"country_code": "De"}, {"country_code": "US"}]}},
+        targeting={
+            "locations": {"include": [{"country_code": "us"}, {"country_code": "De"}, {"country_code": "US"}]}
+        },
         ad_groups=[
             ad_group_body(name="Group A", ads=[ad_body(), ad_body(name="Second")]),
             ad_group_body(name="Group B", context_hints=["trail running", "5k"], ads=[]),
@@ -93,16 +95,28 @@ def test_a_bad_ad_deep_in_the_tree_rejects_everything_and_names_it(owner):
         ({"start_time": 1_900_000_000, "end_time": 1_900_000_000}, "end_time"),
         ({"start_time": 1_900_000_000, "end_time": 1_800_000_000}, "end_time"),
         ({"description": "d" * 2001}, "description"),
-        ({"targeting": {"locations": {"include": [{"country_code": "XX"}]}}}, "targeting.locations.include[0].country_code"),  # fmt: skip
-        ({"targeting": {"locations": {"include": [{"country_code": "US"}, {"country_code": "usa"}]}}}, "targeting.locations.include[1].country_code"),  # fmt: skip
+        (
+            {"targeting": {"locations": {"include": [{"country_code": "XX"}]}}},
+            "targeting.locations.include[0].country_code",
+        ),  # fmt: skip
+        (
+            {"targeting": {"locations": {"include": [{"country_code": "US"}, {"country_code": "usa"}]}}},
+            "targeting.locations.include[1].country_code",
+        ),  # fmt: skip
         ({"targeting": {"locations": {"include": ["US"]}}}, "targeting.locations.include[0]"),
         ({"status": "active"}, "status"),
         ({"review_status": "approved"}, "review_status"),
         ({"colour": "red"}, "colour"),
         ({"ad_groups": [ad_group_body()] * 21}, "ad_groups"),
-        ({"ad_groups": [ad_group_body(bidding_config={"max_bid_micros": 0})]}, "ad_groups[0].bidding_config.max_bid_micros"),  # fmt: skip
+        (
+            {"ad_groups": [ad_group_body(bidding_config={"max_bid_micros": 0})]},
+            "ad_groups[0].bidding_config.max_bid_micros",
+        ),  # fmt: skip
         ({"ad_groups": [ad_group_body(), ad_group_body(name="")]}, "ad_groups[1].name"),
-        ({"ad_groups": [ad_group_body(ads=[ad_body(creative=creative(target_url="ftp://x.example/"))])]}, "ad_groups[0].ads[0].creative.target_url"),  # fmt: skip
+        (
+            {"ad_groups": [ad_group_body(ads=[ad_body(creative=creative(target_url="ftp://x.example/"))])]},
+            "ad_groups[0].ads[0].creative.target_url",
+        ),  # fmt: skip
     ],
 )
 def test_each_invalid_campaign_field_is_invalid_value_naming_it_and_creates_nothing(owner, overrides, param):
@@ -133,7 +147,10 @@ def test_the_smallest_budget_and_every_iso_country_case_are_accepted(owner):
     )
     response = owner.client().post("/v1/campaigns", body, format="json")
     assert response.status_code == 201
-    assert response.json()["targeting"]["locations"]["include"] == [{"country_code": "GB"}, {"country_code": "JP"}]
+    assert response.json()["targeting"]["locations"]["include"] == [
+        {"country_code": "GB"},
+        {"country_code": "JP"},
+    ]
     assert Campaign.objects.get().countries == ["GB", "JP"]
 
 
@@ -176,7 +193,10 @@ def test_an_update_never_touches_recorded_spend(owner, create_campaign):
         ({"budget": {"lifetime_spend_limit_micros": 1}}, "budget.lifetime_spend_limit_micros"),
         ({"end_time": 1_800_000_000}, "end_time"),
         ({"start_time": None}, "start_time"),
-        ({"targeting": {"locations": {"include": [{"country_code": "ZZ"}]}}}, "targeting.locations.include[0].country_code"),  # fmt: skip
+        (
+            {"targeting": {"locations": {"include": [{"country_code": "ZZ"}]}}},
+            "targeting.locations.include[0].country_code",
+        ),  # fmt: skip
         ({"ad_groups": []}, "ad_groups"),
     ],
 )
@@ -255,7 +275,9 @@ def test_the_general_limit_also_counts_campaign_creates(owner, settings):
 
 def test_the_nested_create_copies_images_for_every_ad(owner):
     upload = store_upload(owner.org)
-    body = campaign_body(ad_groups=[ad_group_body(ads=[ad_body(creative=creative(file_id=upload.file_id))] * 2)])
+    body = campaign_body(
+        ad_groups=[ad_group_body(ads=[ad_body(creative=creative(file_id=upload.file_id))] * 2)]
+    )
     response = owner.client().post("/v1/campaigns", body, format="json")
     assert response.status_code == 201
     paths = set(Ad.objects.values_list("asset_path", flat=True))

@@ -11,7 +11,14 @@ from rest_framework.test import APIClient
 
 from creatives.models import Ad, AdGroup, Campaign, IdempotencyRecord
 from creatives.tasks import idempotency_records_expire
-from tests.creatives.conftest import ad_body, ad_group_body, campaign_body, creative, stored_assets, store_upload
+from tests.creatives.conftest import (
+    ad_body,
+    ad_group_body,
+    campaign_body,
+    creative,
+    store_upload,
+    stored_assets,
+)
 
 
 def post(actor, path, body, key):
@@ -30,7 +37,9 @@ def test_a_replay_returns_the_first_response_and_creates_nothing(owner):
 
 
 def test_key_order_and_spacing_of_the_body_do_not_matter(owner):
-    first = post(owner, "/v1/campaigns", {"name": "Spring", "budget": {"lifetime_spend_limit_micros": 990000}}, "k")
+    first = post(
+        owner, "/v1/campaigns", {"name": "Spring", "budget": {"lifetime_spend_limit_micros": 990000}}, "k"
+    )
     again = owner.client().post(
         "/v1/campaigns",
         '{ "budget": {"lifetime_spend_limit_micros": 990000},  "name": "Spring" }',
@@ -69,7 +78,10 @@ def test_ad_group_and_ad_creates_replay_too(owner, tree, path):
     assert again.json() == first.json()
     after = (AdGroup.objects.count(), Ad.objects.count())
     assert sum(after) - sum(before) == 1
-    assert post(owner, path, {**body, "name": "Different"}, "abc").json()["error"]["code"] == "idempotency_key_reused"
+    assert (
+        post(owner, path, {**body, "name": "Different"}, "abc").json()["error"]["code"]
+        == "idempotency_key_reused"
+    )
 
 
 def test_a_replayed_ad_does_not_copy_its_image_again(owner, tree):

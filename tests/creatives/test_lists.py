@@ -17,7 +17,15 @@ T0 = datetime(2026, 6, 1, tzinfo=UTC)
 def make_campaigns(org, count, *, start=T0, step=timedelta(seconds=1)):
     """Campaigns created one `step` apart (step 0: all at one instant); public ids, oldest first."""
     return [
-        str(Campaign.objects.create(organization=org, name=f"C{i:04d}", start_time=start, lifetime_spend_limit_micros=990_000, created_at=start + i * step).public_id)  # fmt: skip
+        str(
+            Campaign.objects.create(
+                organization=org,
+                name=f"C{i:04d}",
+                start_time=start,
+                lifetime_spend_limit_micros=990_000,
+                created_at=start + i * step,
+            ).public_id
+        )  # fmt: skip
         for i in range(count)
     ]
 
@@ -37,7 +45,14 @@ def walk(client, path, **params):
 
 def test_an_empty_list_is_the_envelope_with_nulls(owner):
     body = owner.client().get("/v1/campaigns").json()
-    assert body == {"object": "list", "data": [], "count": 0, "first_id": None, "last_id": None, "has_more": False}
+    assert body == {
+        "object": "list",
+        "data": [],
+        "count": 0,
+        "first_id": None,
+        "last_id": None,
+        "has_more": False,
+    }
 
 
 def test_the_default_is_20_newest_first(owner):
@@ -80,7 +95,9 @@ def test_before_goes_back_one_page_in_the_same_order(owner, order):
     assert back["has_more"] is False
     third = client.get("/v1/campaigns", {"limit": 5, "order": order, "after": second["last_id"]}).json()
     assert third["count"] == 2
-    back_from_third = client.get("/v1/campaigns", {"limit": 5, "order": order, "before": third["first_id"]}).json()
+    back_from_third = client.get(
+        "/v1/campaigns", {"limit": 5, "order": order, "before": third["first_id"]}
+    ).json()
     assert back_from_third["data"] == second["data"]
     assert back_from_third["has_more"] is True
 
@@ -133,7 +150,9 @@ def test_limits_1_and_500_are_accepted(owner):
 
 def test_a_cursor_from_another_list_is_refused(owner, tree):
     other = owner.client().post("/v1/campaigns", campaign_body(), format="json").json()
-    response = owner.client().get("/v1/ad_groups", {"campaign_id": other["id"], "after": tree["ad_group"]["id"]})
+    response = owner.client().get(
+        "/v1/ad_groups", {"campaign_id": other["id"], "after": tree["ad_group"]["id"]}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "after"
 

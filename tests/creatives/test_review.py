@@ -58,7 +58,9 @@ def test_rejecting_in_the_admin_blocks_activation_and_pauses_an_active_campaign(
 
 
 def test_the_campaign_page_shows_the_ads_escaped_for_review(staff_client, owner, tree):
-    owner.client().post(f"/v1/ads/{tree['ad']['id']}", {"creative": {"title": "<script>x()</script>"}}, format="json")
+    owner.client().post(
+        f"/v1/ads/{tree['ad']['id']}", {"creative": {"title": "<script>x()</script>"}}, format="json"
+    )
     pk = Campaign.objects.get(public_id=tree["campaign"]["id"]).pk
     page = staff_client.get(f"/admin/creatives/campaign/{pk}/change/").content.decode()
     assert "&lt;script&gt;x()&lt;/script&gt;" in page
