@@ -140,32 +140,40 @@ def _from_validation(exc: drf.ValidationError) -> ApplicationError:
     return ApplicationError(message, code=code, param=path or None)
 
 
+# DRF's and Django's own exceptions, in match order: (class, code, type, status).
+_BUILTIN_ERRORS: tuple[tuple[type[BaseException], str, str, int], ...] = (
+    (drf.PermissionDenied, "permission_denied", "permission_error", 403),
+    (drf.MethodNotAllowed, "method_not_allowed", "invalid_request_error", 405),
+    (drf.UnsupportedMediaType, "unsupported_media_type", "invalid_request_error", 415),
+    (drf.NotAcceptable, "not_acceptable", "invalid_request_error", 406),
+    (drf.ParseError, "parse_error", "invalid_request_error", 400),
+)
+
+
+_PLAIN_ERRORS: tuple[
+    tuple[type[BaseException] | tuple[type[BaseException], ...], type[ApplicationError]], ...
+] = (
+    (drf.NotAuthenticated, AuthRequiredError),
+    (drf.AuthenticationFailed, InvalidApiKeyError),
+    ((Http404, drf.NotFound), NotFoundError),
+    (RequestDataTooBig, RequestTooLargeError),
+)
+
+
 def as_application_error(exc: BaseException) -> ApplicationError:
     """Map any exception raised while handling a request to the contract's error."""
     if isinstance(exc, ApplicationError):
         return exc
     if isinstance(exc, drf.ValidationError):
         return _from_validation(exc)
-    if isinstance(exc, drf.NotAuthenticated):
-        return AuthRequiredError()
-    if isinstance(exc, drf.AuthenticationFailed):
-        return InvalidApiKeyError()
-    if isinstance(exc, (Http404, drf.NotFound)):
-        return NotFoundError()
-    if isinstance(exc, drf.PermissionDenied):
-        return ApplicationError(str(exc.detail), code="permission_denied", type="permission_error", status=403)  # fmt: skip
-    if isinstance(exc, drf.MethodNotAllowed):
-        return ApplicationError(str(exc.detail), code="method_not_allowed", status=405)
-    if isinstance(exc, drf.UnsupportedMediaType):
-        return ApplicationError(str(exc.detail), code="unsupported_media_type", status=415)
-    if isinstance(exc, drf.NotAcceptable):
-        return ApplicationError(str(exc.detail), code="not_acceptable", status=406)
-    if isinstance(exc, drf.ParseError):
-        return ApplicationError(str(exc.detail), code="parse_error")
-    if isinstance(exc, RequestDataTooBig):
-        return RequestTooLargeError()
+    for cls, error_class in _PLAIN_ERRORS:
+        if isinstance(exc, cls):
+            return error_class()
     if isinstance(exc, drf.Throttled):
-        return RateLimitedError(headers={"Retry-After": str(int(exc.wait or 1))})
+        return RateLimitedError(headers={"Retry-After": str(int(getattr(exc, "wait", None) or 1))})
+    for cls, code, error_type, status in _BUILTIN_ERRORS:
+        if isinstance(exc, cls):
+            return ApplicationError(str(exc.detail), code=code, type=error_type, status=status)  # type: ignore[attr-defined]
     if isinstance(exc, drf.APIException):
         return ApplicationError(str(exc.detail), code=str(exc.default_code), status=exc.status_code)  # fmt: skip
     return InternalError()

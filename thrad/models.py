@@ -49,12 +49,8 @@ class Membership(models.Model):
         ADMIN = "admin"
         MEMBER = "member"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -130,9 +126,7 @@ class ApiKey(models.Model):
 class AuditLog(models.Model):
     """Who did what to an organization's keys and settings, when, and from where."""
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="audit_entries"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -155,3 +149,6 @@ class RateLimitCounter(models.Model):
     key = models.CharField(max_length=200, unique=True)
     count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"

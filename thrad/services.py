@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ def audit_log_record(
     org: Organization,
     action: str,
     target: str = "",
-    by_user: AbstractBaseUser | None = None,
+    by_user: User | None = None,
     actor_label: str = "",
     ip: str | None = None,
 ) -> AuditLog:
@@ -38,7 +38,7 @@ def audit_log_record(
     )
 
 
-def organization_create(*, name: str, domain: str = "", owner: AbstractBaseUser | None = None) -> Organization:  # fmt: skip
+def organization_create(*, name: str, domain: str = "", owner: User | None = None) -> Organization:  # fmt: skip
     """Create an organization, with `owner` as its owner member when given."""
     with transaction.atomic():
         org = Organization.objects.create(name=name, domain=domain)
@@ -47,7 +47,7 @@ def organization_create(*, name: str, domain: str = "", owner: AbstractBaseUser 
     return org
 
 
-def _insert_key(*, org: Organization, by_user: AbstractBaseUser | None, expires_at: datetime | None) -> tuple[ApiKey, str]:  # fmt: skip
+def _insert_key(*, org: Organization, by_user: User | None, expires_at: datetime | None) -> tuple[ApiKey, str]:  # fmt: skip
     new = keys.generate("ak")
     api_key = ApiKey.objects.create(
         organization=org, prefix=new.prefix, digest=new.digest, created_by=by_user, expires_at=expires_at
@@ -58,7 +58,7 @@ def _insert_key(*, org: Organization, by_user: AbstractBaseUser | None, expires_
 def api_key_create(
     *,
     org: Organization,
-    by_user: AbstractBaseUser | None = None,
+    by_user: User | None = None,
     actor_label: str = "",
     ip: str | None = None,
     expires_at: datetime | None = None,
@@ -81,7 +81,7 @@ def api_key_create(
 def api_key_rotate(
     *,
     org: Organization,
-    by_user: AbstractBaseUser | None = None,
+    by_user: User | None = None,
     actor_label: str = "",
     ip: str | None = None,
 ) -> tuple[ApiKey, str]:
@@ -114,7 +114,7 @@ def api_key_revoke(
     *,
     org: Organization,
     key_id: str,
-    by_user: AbstractBaseUser | None = None,
+    by_user: User | None = None,
     actor_label: str = "",
     ip: str | None = None,
 ) -> ApiKey:

@@ -114,7 +114,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Periodic tasks (run by `celery -A thrad worker -B` or a separate `celery -A thrad beat`).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "ratelimit-counters-cleanup": {"task": "thrad.tasks.ratelimit_counters_cleanup", "schedule": 3600},
+}
 
 # --- storage -------------------------------------------------------------------------------
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
@@ -143,9 +146,7 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
             "addressing_style": "path",
             "signature_version": "s3v4",
-            "client_config": _BotoConfig(
-                connect_timeout=3, read_timeout=20, retries={"max_attempts": 2}
-            ),
+            "client_config": _BotoConfig(connect_timeout=3, read_timeout=20, retries={"max_attempts": 2}),
         },
     }
 elif STORAGE_BACKEND == "local":
@@ -205,7 +206,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Thrad API",
     "DESCRIPTION": (
         "Advertiser API (/v1), Files API (/api/v1/upload, /api/v1/files) and DSP API "
-        "(/api/v1/dsp). Every /v1 error is {\"error\": {message, type, param, code}}."
+        '(/api/v1/dsp). Every /v1 error is {"error": {message, type, param, code}}.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -218,13 +219,6 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": ["active", "paused", "archived"],
         "AdStatusEnum": ["active", "paused"],
         "CreativeTypeEnum": ["chat_card"],
-    },
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyBearer": {"type": "http", "scheme": "bearer", "description": "ak_... API key"},
-            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key"},
-            "PartnerBearer": {"type": "http", "scheme": "bearer", "description": "SSP key"},
-        }
     },
 }
 

@@ -24,7 +24,8 @@ def free_port() -> int:
 def subprocess_env(**extra: str) -> dict[str, str]:
     """The environment of a subprocess that must use the test database and settings."""
     env = dict(os.environ)
-    env.update(DJANGO_SETTINGS_MODULE="tests.settings", THRAD_TEST_SUBPROCESS="1", PYTHONPATH=str(BASE_DIR))
+    settings_module = os.environ.get("THRAD_SUBPROCESS_SETTINGS", "tests.settings")
+    env.update(DJANGO_SETTINGS_MODULE=settings_module, THRAD_TEST_SUBPROCESS="1", PYTHONPATH=str(BASE_DIR))
     env.update(extra)
     return env
 
@@ -57,16 +58,39 @@ def stopping(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
 
 
 @contextmanager
-def gunicorn(*, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application") -> Iterator[str]:  # fmt: skip
-    """Serve the project under gunicorn on a free loopback port; yields the base URL."""
+def gunicorn_process(*, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application") -> Iterator[tuple[str, subprocess.Popen]]:  # fmt: skip
+    """Serve the project under gunicorn on a free loopback port; yields (base URL, master)."""
     port = free_port()
-    cmd = [str(BIN / "gunicorn"), wsgi, "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--timeout", "60", "--log-level", "warning"]  # fmt: skip
+    cmd = [str(BIN / "gunicorn"), wsgi, "-c", str(BASE_DIR / "gunicorn.conf.py"), "-w", str(workers),
+           "-b", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=subprocess_env(**(env or {})))
     with stopping(proc):
         base = f"http://127.0.0.1:{port}"
         wait_for_http(f"{base}/healthz", proc=proc)
+        yield base, proc
+
+
+@contextmanager
+def gunicorn(*, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application") -> Iterator[str]:  # fmt: skip
+    """Serve the project under gunicorn on a free loopback port; yields the base URL."""
+    with gunicorn_process(workers=workers, env=env, wsgi=wsgi) as (base, _):
         yield base
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of a process (gunicorn's workers), from /proc."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children.extend(int(p) for p in task.read_text().split())
+    return children
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The process's peak resident set size (VmHWM) in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 @contextmanager

@@ -11,7 +11,13 @@ from django.utils import timezone
 from thrad import keys
 from thrad.models import ApiKey, AuditLog, Organization
 from thrad.selectors import api_key_authenticate
-from thrad.services import ActiveKeyExistsError, api_key_create, api_key_revoke, api_key_rotate, organization_create
+from thrad.services import (
+    ActiveKeyExistsError,
+    api_key_create,
+    api_key_revoke,
+    api_key_rotate,
+    organization_create,
+)
 
 
 def test_only_a_digest_and_prefix_are_stored(owner):

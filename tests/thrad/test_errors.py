@@ -33,7 +33,12 @@ def test_an_unexpected_exception_is_500_api_error_without_internals(owner, caplo
     response = owner.client().get("/v1/boom")
     assert response.status_code == 500
     assert response.json() == {
-        "error": {"message": "An unexpected error occurred.", "type": "api_error", "param": None, "code": "internal_error"}  # fmt: skip
+        "error": {
+            "message": "An unexpected error occurred.",
+            "type": "api_error",
+            "param": None,
+            "code": "internal_error",
+        }  # fmt: skip
     }
     assert "secret internals" not in response.content.decode()
     assert any("unhandled error" in r.message for r in caplog.records)
