@@ -159,3 +159,24 @@ def test_the_asset_route_serves_with_debug_off(owner, tree, anon_client, setting
     settings.DEBUG = False
     ad = create_ad_with_image(owner, tree, store_upload(owner.org))
     assert fetch(anon_client, asset_path_of(ad["creative"]["image_url"]))[0].status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_server_with_debug_off_serves_the_asset_to_anyone(owner):
+    import requests
+
+    from tests.support import servers
+
+    data = png_bytes((9, 9, 9))
+    client = owner.client()
+    campaign = client.post("/v1/campaigns", campaign_body(ad_groups=[ad_group_body()]), format="json").json()
+    group = client.get(f"/v1/ad_groups?campaign_id={campaign['id']}").json()["data"][0]
+    body = ad_body(ad_group_id=group["id"], creative=creative(file_id=store_upload(owner.org, data).file_id))
+    ad = client.post("/v1/ads", body, format="json").json()
+    with servers.gunicorn(workers=1, env={"DEBUG": "false"}) as base:
+        response = requests.get(f"{base}{asset_path_of(ad['creative']['image_url'])}", timeout=30)
+        refused = requests.get(f"{base}/media/uploads/2026/06/x.png", timeout=30)
+    assert response.status_code == 200
+    assert response.content == data
+    assert response.headers["Content-Type"] == "image/png"
+    assert refused.status_code == 404
