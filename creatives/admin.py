@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -19,7 +19,7 @@ CAMPAIGN_FIELDS: list[str] = [
 
 
 def _review(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, *, approve: bool) -> None:
-    user = request.user if isinstance(request.user, AbstractBaseUser) else None
+    user = request.user if isinstance(request.user, User) else None
     count = 0
     for campaign in queryset.select_related("organization"):
         services.campaign_review(campaign=campaign, approve=approve, by_user=user, actor_label="admin")

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -121,7 +121,7 @@ def campaign_archive(*, campaign: Campaign) -> Campaign:
 
 
 def campaign_review(
-    *, campaign: Campaign, approve: bool, by_user: AbstractBaseUser | None = None, actor_label: str = ""
+    *, campaign: Campaign, approve: bool, by_user: User | None = None, actor_label: str = ""
 ) -> Campaign:
     """Record staff's decision. Rejecting an active campaign also pauses it. Audit-logged."""
     now = timezone.now()
