@@ -16,7 +16,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 migrate: $(VENV)/.runtime
-	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py migrate --noinput -v 0
 	DEBUG=true $(PY) manage.py createcachetable
 
 run: migrate

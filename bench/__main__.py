@@ -47,7 +47,7 @@ def _ensure_bucket() -> None:
         return
     from django.core.files.storage import default_storage
 
-    client = default_storage.connection.meta.client
+    client = default_storage.connection.meta.client  # type: ignore[attr-defined]
     try:
         client.head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
     except Exception:  # noqa: BLE001 - missing bucket: create it

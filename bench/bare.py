@@ -14,8 +14,9 @@ from rest_framework.views import APIView
 @csrf_exempt
 def bare_multipart(request: HttpRequest) -> HttpResponse:
     """Reads the whole multipart body (files streamed to temp files, as Django does) and discards it."""
-    total = sum(f.size for f in request.FILES.values())
-    for upload in request.FILES.values():
+    uploads = [f for name in request.FILES for f in request.FILES.getlist(name)]
+    total = sum(f.size or 0 for f in uploads)
+    for upload in uploads:
         upload.close()
     return JsonResponse({"file_id": "uploads/bare", "bytes": total}, status=201)
 

@@ -10,7 +10,7 @@ from bench import bare
 from thrad.urls import handler400, handler404, handler500  # noqa: F401
 from thrad.urls import urlpatterns as project_urlpatterns
 
-urlpatterns = [
+urlpatterns: list = [
     path("bench/bare-multipart", bare.bare_multipart),
     path("bench/bare-json", bare.BareJsonApi.as_view()),
 ]

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponseBase
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,16 +17,17 @@ from rest_framework.views import APIView
 from thrad import ratelimit
 from thrad.authentication import ApiKeyAuthentication
 from thrad.errors import AccountSuspendedError, RateLimitedError, v1_exception_handler
-from thrad.models import Organization
+from thrad.models import ApiKey, Organization
 
 
 class OrganizationActive(BasePermission):
     """A suspended organization's keys authenticate, but every call is 403 account_suspended."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if request.auth is None:
+        api_key = request.auth
+        if not isinstance(api_key, ApiKey):
             return False
-        if request.auth.organization.is_suspended:
+        if api_key.organization.is_suspended:
             raise AccountSuspendedError()
         return True
 
@@ -62,7 +62,7 @@ class RateLimitedApi(APIView):
             if not decision.allowed:
                 raise self.rate_limit_error(headers={"Retry-After": str(decision.retry_after)})
 
-    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any) -> HttpResponseBase:  # fmt: skip
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:  # fmt: skip
         decision = getattr(request, "_rate_limit_decision", None)
         if decision is not None:
             for name, value in decision.headers().items():
@@ -82,4 +82,5 @@ class V1Api(RateLimitedApi):
 
     @property
     def org(self) -> Organization:
-        return self.request.auth.organization
+        api_key: ApiKey = self.request.auth  # type: ignore[assignment]  # set by the authentication
+        return api_key.organization

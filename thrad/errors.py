@@ -119,6 +119,8 @@ def _first_error(detail: Any, path: str = "") -> tuple[str, Any]:
         for field, sub in detail.items():
             if field == "non_field_errors":
                 return _first_error(sub, path)
+            if isinstance(field, int):  # DRF's ListField keys its child errors by index
+                return _first_error(sub, f"{path}[{field}]")
             return _first_error(sub, f"{path}.{field}" if path else str(field))
     if isinstance(detail, list):
         for index, sub in enumerate(detail):
@@ -168,7 +170,7 @@ def as_application_error(exc: BaseException) -> ApplicationError:
         if isinstance(exc, cls):
             return error_class()
     if isinstance(exc, drf.Throttled):
-        return RateLimitedError(headers={"Retry-After": str(int(exc.wait or 1))})
+        return RateLimitedError(headers={"Retry-After": str(int(getattr(exc, "wait", None) or 1))})
     for cls, code, error_type, status in _BUILTIN_ERRORS:
         if isinstance(exc, cls):
             return ApplicationError(str(exc.detail), code=code, type=error_type, status=status)  # type: ignore[attr-defined]

@@ -55,9 +55,9 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
             return None
         return super().receive_data_chunk(raw_data, start)
 
-    def file_complete(self, file_size: int) -> UploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile | None:
         if self.oversized:
-            return OversizedUpload(self.file_name, self.content_type, self.received)
+            return OversizedUpload(self.file_name or "", self.content_type, self.received)
         return super().file_complete(file_size)
 
 
@@ -110,4 +110,4 @@ def limit_request_body(request: HttpRequest, max_bytes: int) -> None:
         stream_source = request.META["wsgi.input"]
     else:
         return
-    request._stream = CountingStream(stream_source, max_bytes)  # type: ignore[attr-defined]
+    request._stream = CountingStream(stream_source, max_bytes)  # type: ignore[attr-defined,assignment]

@@ -61,8 +61,8 @@ def stopping(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
 def gunicorn_process(*, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application") -> Iterator[tuple[str, subprocess.Popen]]:  # fmt: skip
     """Serve the project under gunicorn on a free loopback port; yields (base URL, master)."""
     port = free_port()
-    cmd = [str(BIN / "gunicorn"), wsgi, "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--timeout", "60", "--log-level", "warning"]  # fmt: skip
+    cmd = [str(BIN / "gunicorn"), wsgi, "-c", str(BASE_DIR / "gunicorn.conf.py"), "-w", str(workers),
+           "-b", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=subprocess_env(**(env or {})))
     with stopping(proc):
         base = f"http://127.0.0.1:{port}"

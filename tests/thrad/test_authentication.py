@@ -104,3 +104,30 @@ def test_a_rotated_in_key_authenticates(owner):
     _, new_secret = api_key_rotate(org=owner.org)
     response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Bearer {new_secret}")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hostile_headers_through_a_real_server_are_401_never_500():
+    import socket
+
+    from tests.support import servers
+
+    with servers.gunicorn(workers=1) as base:
+        port = int(base.rsplit(":", 1)[1])
+        # A NUL or other control byte in a header is refused by gunicorn itself with 400 (RFC 9110
+        # forbids them), before the app; the app's own 401 for NUL is tested through the client.
+        hostile = {
+            b"Bearer ak_\xc3\xa9\xff" + b"x" * 50: b"401",  # non-ASCII bytes
+            b"Bearer " + b"a" * 10_000: b"401",  # 10 KB
+            b"Bearer ak_0123456789ab_\x00" + b"a" * 39: b"400",  # NUL
+        }
+        for value, expected in hostile.items():
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(b"GET /v1/ad_account HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: " + value + b"\r\n\r\n")  # fmt: skip
+                reply = b""
+                while chunk := sock.recv(65536):
+                    reply += chunk
+            status_line = reply.split(b"\r\n", 1)[0]
+            assert status_line.startswith(b"HTTP/1.1 " + expected), (value[:30], status_line)
+            if expected == b"401":
+                assert b'"invalid_api_key"' in reply
