@@ -98,32 +98,17 @@ class FilesApiBase(RateLimitedApi):
         return self.request.auth  # type: ignore[return-value]  # ApiKeyAuthentication sets it
 
 
-class FilesUploadHandler(CappedUploadHandler):
-    """Also closes (deletes) the part being received when the body is refused mid-stream."""
-
-    def discard(self) -> None:
-        current = getattr(self, "file", None)
-        if current is not None:
-            current.close()
-
-
 def files_parts(request: Request) -> list[UploadedFile]:
     """The `files` parts, each streamed to a temp file (10 MB cap), the body capped at 50 MB."""
     django_request = request._request
     limit_request_body(django_request, MAX_REQUEST_BYTES)
-    handler = FilesUploadHandler(django_request, max_file_bytes=MAX_FILE_BYTES)
-    django_request.upload_handlers = [handler]
+    django_request.upload_handlers = [CappedUploadHandler(django_request, max_file_bytes=MAX_FILE_BYTES)]
     try:
         parts = request.FILES.getlist("files")
     except TooManyFilesSent as exc:
-        handler.discard()
         raise TooManyFilesError() from exc
     except TooManyFieldsSent as exc:
-        handler.discard()
         raise ApplicationError("Too many form fields.", code="parse_error") from exc
-    except BaseException:
-        handler.discard()
-        raise
     if not parts:
         raise NoFilesError()
     if len(parts) > MAX_FILES:

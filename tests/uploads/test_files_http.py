@@ -1,8 +1,10 @@
 """The Files API under a real gunicorn, called the way the spec's clients call it (`requests`)."""
 
+import os
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -56,6 +58,20 @@ def multipart_chunks(parts: list[tuple[str, int]]) -> Iterator[bytes]:
             yield b"a" * min(64 * 1024, size - offset)
         yield b"\r\n"
     yield f"--{BOUNDARY}--\r\n".encode()
+
+
+def _upload_temp_files(master_pid: int) -> list[str]:
+    """Upload temp files (`*.upload*`) the workers hold open or left on disk."""
+    held = []
+    for pid in servers.child_pids(master_pid):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if ".upload" in target:
+                held.append(target)
+    return held
 
 
 def _worker_peaks(master_pid: int) -> dict[int, int]:
@@ -178,6 +194,8 @@ def test_a_chunked_body_growing_past_50_mb_is_413_without_growing_the_workers_me
     after = _worker_peaks(master)
     growth_mib = max(after[pid] - before.get(pid, after[pid]) for pid in after) / 1024
     assert growth_mib < 20, f"a worker's peak RSS grew by {growth_mib:.1f} MiB for a 66 MB body"
+    leftovers = _upload_temp_files(master)
+    assert leftovers == [], leftovers
     assert StoredFile.objects.filter(organization=org).count() == 0
     assert org_used(org) == 0
 

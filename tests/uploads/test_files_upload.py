@@ -267,3 +267,23 @@ def test_the_quota_is_per_organization(owner, outsider):
     assert _post(outsider.client(), ("a.txt", b"a" * 11)).status_code == 200
     assert org_used(outsider.org) == 11
     assert org_used(owner.org) == 0
+
+
+def test_too_many_form_fields_is_a_400_parse_error_not_a_500(owner):
+    data = {f"field{i}": "x" for i in range(1001)} | {"files": [SimpleUploadedFile("a.txt", b"hi")]}
+    response = owner.client().post(UPLOAD, data, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+    assert StoredFile.objects.count() == 0
+
+
+def test_a_malformed_multipart_body_is_a_400_parse_error(owner):
+    response = owner.client().generic(
+        "POST",
+        UPLOAD,
+        b'--b\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n\r\nabc',
+        content_type="multipart/form-data; boundary=",
+    )
+    assert response.status_code == 400
+    assert response.json()["success"] is False
+    assert StoredFile.objects.count() == 0
