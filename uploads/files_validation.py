@@ -50,6 +50,7 @@ BLOCKED = frozenset(
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _TRAILING = ". \t\r\n\x00\u00a0\u3000"
 _NOT_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_LEADING_ALNUM = re.compile(r"[0-9a-z]*")
 
 
 class PartRejected(Exception):
@@ -85,8 +86,14 @@ def name_extensions(name: str) -> list[str]:
 
 
 def blocked_extension(name: str) -> str | None:
-    """The first blocked extension among the name's dotted parts, or None."""
-    return next((ext for ext in name_extensions(name) if ext in BLOCKED), None)
+    """The first blocked extension among the name's dotted parts, or None. A part also counts by
+    its leading letters and digits, so `asp;`, `exe%00` or `php~` hide nothing.
+    """
+    for ext in name_extensions(name):
+        for candidate in (ext, _LEADING_ALNUM.match(ext).group()):  # type: ignore[union-attr]
+            if candidate in BLOCKED:
+                return candidate
+    return None
 
 
 def expected_mime(name: str) -> str | None:

@@ -99,7 +99,7 @@ and extension disagree), `quota_exceeded` (the part does not fit in the organiza
 each stored part reserves its bytes with one atomic conditional update).
 
 Limits: 10 requests per minute per organization (every authenticated request counts, whatever
-its answer), 50 MB per request body (refused from Content-Length before reading, and while
+its answer; `X-RateLimit-Limit`, `-Remaining` and `-Reset` on every answer), 50 MB per request body (refused from Content-Length before reading, and while
 streaming for chunked bodies). Stored keys are `files/<organization id>/<uuid>_<safe name>`;
 the safe name keeps ASCII letters, digits and `._-` only, at most 100 characters.
 """

@@ -27,6 +27,9 @@ from uploads.files_validation import PartRejected, blocked_extension, expected_m
         ("run.ps1", "ps1"),
         ("app.mjs", "mjs"),
         ("photo\uff0eexe", "exe"),  # fullwidth full stop, NFKC-normalised to "."
+        ("shell.asp;.jpg", "asp"),  # IIS reads up to the semicolon
+        ("photo.exe%00.jpg", "exe"),  # a percent-encoded NUL
+        ("backup.php~", "php"),
         ("photo.jpg", None),
         ("my.project.notes.txt", None),
         ("exe", None),  # a bare name, no extension
