@@ -287,3 +287,19 @@ def test_a_malformed_multipart_body_is_a_400_parse_error(owner):
     assert response.status_code == 400
     assert response.json()["success"] is False
     assert StoredFile.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_database_write_gives_the_bytes_back_and_removes_the_stored_object(owner):
+    from django.db import IntegrityError
+
+    from thrad.models import ApiKey
+    from uploads.files_services import stored_file_create
+    from uploads.files_validation import Accepted
+
+    ghost = ApiKey(pk=10**12, organization=owner.org)  # no such row: the insert's foreign key fails
+    with pytest.raises(IntegrityError):
+        stored_file_create(org=owner.org, api_key=ghost, upload=SimpleUploadedFile("a.txt", b"hello"), accepted=Accepted("text/plain", False))  # fmt: skip
+    assert org_used(owner.org) == 0
+    assert stored_objects(owner.org) == []
+    assert StoredFile.objects.count() == 0
