@@ -68,11 +68,12 @@ class Accepted:
     is_image: bool
 
 
-def _visible(name: str) -> str:
-    """NFKC-normalised, without invisible or control characters, without trailing dots/spaces."""
+def _visible_base(name: str) -> str:
+    """The last path component, NFKC-normalised, without invisible or control characters and
+    without trailing dots/spaces."""
     name = unicodedata.normalize("NFKC", name)
     name = "".join(ch for ch in name if unicodedata.category(ch) not in _UNSAFE_CATEGORIES)
-    return name.rstrip(_TRAILING)
+    return name.rstrip(_TRAILING).replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def name_extensions(name: str) -> list[str]:
@@ -80,8 +81,7 @@ def name_extensions(name: str) -> list[str]:
 
     `:` counts as a separator too, so NTFS stream names (`x.exe::$DATA`) give up their `exe`.
     """
-    base = _visible(name).replace("\\", "/").rsplit("/", 1)[-1]
-    parts = re.split(r"[.:]", base)[1:]
+    parts = re.split(r"[.:]", _visible_base(name))[1:]
     return [p.strip(_TRAILING).lower() for p in parts if p.strip(_TRAILING)]
 
 
@@ -104,8 +104,7 @@ def expected_mime(name: str) -> str | None:
 
 def safe_name(name: str) -> str:
     """A stored name: ASCII letters, digits, `._-` only, no leading dot, at most 100 characters."""
-    visible = _visible(name).replace("\\", "/").rsplit("/", 1)[-1]
-    stem, dot, ext = visible.rpartition(".")
+    stem, dot, ext = _visible_base(name).rpartition(".")
     if not dot:
         stem, ext = ext, ""
     stem = _ascii(stem)
