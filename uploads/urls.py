@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from uploads import files_views
 
 urlpatterns: list = []
+
+# Files API
+urlpatterns += [
+    path("api/v1/upload", files_views.FileUploadApi.as_view(), name="files-upload"),
+    path("api/v1/files", files_views.FileListApi.as_view(), name="files-list"),
+    path("api/v1/files/<path:key>", files_views.FileDetailApi.as_view(), name="files-detail"),
+]

@@ -78,9 +78,56 @@ def test_the_storage_bar_shows_used_bytes_against_the_quota(owner_client, owner,
     assert 'value="25"' in html and "(25%)" in html
 
 
-def test_the_files_page_does_not_pretend_to_list_files_it_cannot_read(owner_client):
+def _upload(actor, name: str, body: bytes) -> str:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = actor.client().post(
+        "/api/v1/upload", {"files": [SimpleUploadedFile(name, body)]}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()["uploaded"][0]["key"]
+
+
+def test_the_files_page_lists_the_organizations_files_newest_first(owner_client, owner, outsider):
+    _upload(owner, "notes.txt", b"first")
+    _upload(owner, "later.md", b"# second")
+    _upload(outsider, "globex-secret.txt", b"nope")
     html = owner_client.get("/dashboard/files").content.decode()
-    assert "The file list is not available in this installation." in html
+    assert html.index("later.md") < html.index("notes.txt")
+    assert "text/markdown" in html
+    assert "globex-secret.txt" not in html
+
+
+def test_deleting_a_file_from_the_dashboard_frees_its_quota_and_is_audited(owner_client, owner):
+    from django.core.files.storage import default_storage
+
+    from thrad.models import AuditLog
+    from uploads.models import StoredFile
+
+    key = _upload(owner, "notes.txt", b"12345")
+    response = owner_client.post("/dashboard/files/delete", {"key": key})
+    assert response.status_code == 302
+    owner.org.refresh_from_db()
+    assert owner.org.storage_used_bytes == 0
+    assert not StoredFile.objects.filter(key=key).exists()
+    assert not default_storage.exists(key)
+    entry = AuditLog.objects.get(organization=owner.org, action="file.delete")
+    assert entry.target == key and entry.actor == owner.user
+
+
+def test_members_cannot_delete_files_and_outsiders_cannot_reach_them(client, owner, member, outsider):
+    from uploads.models import StoredFile
+
+    key = _upload(owner, "notes.txt", b"12345")
+    client.force_login(member.user)
+    assert client.post("/dashboard/files/delete", {"key": key}).status_code == 403
+    client.force_login(outsider.user)
+    assert client.post("/dashboard/files/delete", {"key": key}).status_code == 404
+    assert StoredFile.objects.filter(key=key).exists()
+
+
+def test_a_cursor_we_did_not_issue_is_404(owner_client):
+    assert owner_client.get("/dashboard/files?cursor=%%%").status_code == 404
 
 
 def test_the_overview_series_covers_thirty_days_ending_today(owner):

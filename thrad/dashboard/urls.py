@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("organization", views.OrgSwitchView.as_view(), name="org-switch"),
     path("files", views.FileListView.as_view(), name="files"),
+    path("files/delete", views.FileDeleteView.as_view(), name="file-delete"),
     path("settings/api-keys", views.ApiKeyListView.as_view(), name="api-keys"),
     path("settings/api-keys/create", views.ApiKeyCreateView.as_view(), name="api-key-create"),
     path("settings/api-keys/rotate", views.ApiKeyRotateView.as_view(), name="api-key-rotate"),

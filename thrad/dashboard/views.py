@@ -26,15 +26,18 @@ from thrad import ratelimit
 from thrad.clientip import client_ip
 from thrad.dashboard import charts, selectors
 from thrad.dashboard.forms import AllowlistForm
-from thrad.errors import NotFoundError
+from thrad.errors import NotFoundError, StorageUnavailableError
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import (
     ActiveKeyExistsError,
     api_key_create,
     api_key_revoke,
     api_key_rotate,
+    audit_log_record,
     organization_ip_allowlist_set,
 )
+from uploads.files_selectors import InvalidCursorError, stored_file_list
+from uploads.files_services import stored_file_delete
 
 SESSION_ORG = "dashboard_org"
 SESSION_SECRET = "dashboard_new_secret"
@@ -49,6 +52,7 @@ AUDIT_LABELS = {
     "organization.unsuspend": "Lifted the suspension of",
     "organization.quota": "Set the storage quota to",
     "organization.create": "Created the organization",
+    "file.delete": "Deleted the file",
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -126,14 +130,37 @@ class OverviewView(DashboardView):
 
 
 class FileListView(DashboardView):
-    """Stored files and the usage bar. `files` is None (the page says the list is unavailable)
-    until the Files API's selector supplies the rows."""
+    """The Files API's stored files, newest first, 50 a page, with the usage bar."""
 
     template_name = "dashboard/files.html"
     nav = "files"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page({"usage": selectors.storage_usage(org=self.org), "files": None})
+        try:
+            page = stored_file_list(org=self.org, cursor=request.GET.get("cursor") or None, limit=50)
+        except InvalidCursorError as exc:
+            raise Http404("No such page.") from exc
+        usage = selectors.StorageUsage(used_bytes=page.used_bytes, quota_bytes=page.quota_bytes)
+        return self.page({"usage": usage, "files": page.files, "next_cursor": page.next_cursor})
+
+
+class FileDeleteView(DashboardView):
+    """Delete one stored file (bytes, row, quota given back) and record it in the audit log."""
+
+    nav = "files"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        key = request.POST.get("key", "")
+        try:
+            stored_file_delete(org=self.org, key=key)
+        except NotFoundError as exc:
+            raise Http404("No such file.") from exc
+        except StorageUnavailableError:
+            messages.error(request, "File storage is unavailable; nothing was deleted. Try again later.")
+            return redirect("dashboard:files")
+        audit_log_record(action="file.delete", target=key[:200], **self.audit_kwargs())
+        messages.success(request, f"Deleted {key.rsplit('/', 1)[-1]}.")
+        return redirect("dashboard:files")
 
 
 class ApiKeyListView(DashboardView):
