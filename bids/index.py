@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from bids.auction import AdEntry, GroupEntry, cpm_price
 from bids.matching import PhraseMatcher
+from creatives.assets import public_url
 from creatives.models import Ad, AdGroup, ReviewStatus, Status
 
 VERSION_KEY = "dsp:serving-index:version"
@@ -39,11 +39,6 @@ class ServingIndex:
     def no_hint_groups(self, country: str) -> tuple[GroupEntry, ...]:
         """Groups without hints that may target `country`, highest max bid first."""
         return self.no_hints_by_country.get(country, self.no_hints_everywhere)
-
-
-def creative_image_url(asset_path: str) -> str | None:
-    """Public URL of an ad's creative copy (served under /media/creatives/)."""
-    return f"{settings.PUBLIC_BASE_URL}/media/{asset_path}" if asset_path else None
 
 
 def _domain(org_domain: str, target_url: str) -> str:
@@ -90,7 +85,7 @@ def _ad_entry(row: tuple, group: tuple, org_id: int) -> AdEntry:
     return AdEntry(
         ad_id=ad_id, ad_group_id=group_id, campaign_id=group[1], organization_id=org_id,
         advertiser=org_name or domain, domain=domain, title=title, body=body, cta_text=cta,
-        image_url=creative_image_url(asset), logo_url=logo or None,
+        image_url=public_url(asset), logo_url=logo or None,
     )  # fmt: skip
 
 

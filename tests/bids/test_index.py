@@ -82,3 +82,25 @@ def test_a_bid_runs_the_same_few_queries_whatever_the_number_of_ads(ssp):
     many = queries_of_a_bid(ssp)
     assert len(many) == len(few) <= 8
     assert not any("creatives_ad" in sql for sql in many)  # no ad is read per request
+
+
+def test_a_pause_through_the_creatives_api_stops_bidding_at_once(owner, ssp):
+    ad = factories.servable_ad(owner.org, hints=["marathon training"])
+    assert bid(ssp).status_code == 200
+    with factories.committed():  # the creatives app sends serving_changed after commit
+        response = owner.client().post(f"/v1/campaigns/{ad.ad_group.campaign.public_id}/pause")
+    assert response.status_code == 200, response.content
+    assert bid(ssp).status_code == 204
+
+
+def test_suspending_the_advertiser_stops_its_bids_and_lifting_it_resumes_them(ssp):
+    from thrad.services import organization_suspend, organization_unsuspend
+
+    ad = factories.servable_ad(hints=["marathon training"])
+    assert bid(ssp).status_code == 200
+    with factories.committed():
+        organization_suspend(org=ad.organization, actor_label="test")
+    assert bid(ssp).status_code == 204
+    with factories.committed():
+        organization_unsuspend(org=ad.organization, actor_label="test")
+    assert bid(ssp).status_code == 200

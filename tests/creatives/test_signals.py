@@ -39,7 +39,8 @@ def test_every_serving_write_notifies_after_commit(owner, tree, received, django
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             write()
             assert received == [{"signal": serving_changed, "organization_id": org_id}] * index
-        assert len(callbacks) == 1, index
+        # Other apps may add their own on-commit work (bids bumps its serving index on model saves).
+        assert len([cb for cb in callbacks if cb.__module__ == "creatives.services"]) == 1, index
         assert received == [{"signal": serving_changed, "organization_id": org_id}] * (index + 1)
 
 
