@@ -4,6 +4,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from bids.errors import InvalidPartnerKeyError, PartnerKeyRequiredError
+from bids.index import ServingIndex, serving_index
 from bids.models import SupplyPartner
 from bids.selectors import partner_authenticate
 from thrad.authentication import MAX_HEADER_LENGTH, bearer_token
@@ -12,17 +13,18 @@ from thrad.authentication import MAX_HEADER_LENGTH, bearer_token
 class PartnerAuthentication(BaseAuthentication):
     """Unknown, malformed and disabled keys are one uniform 401."""
 
-    def authenticate(self, request: Request) -> tuple[SupplyPartner, SupplyPartner]:
+    def authenticate(self, request: Request) -> tuple[SupplyPartner, ServingIndex]:
         header = request.META.get("HTTP_AUTHORIZATION")
         if header is None:
             raise PartnerKeyRequiredError()
         secret = bearer_token(header)
         if not secret or len(secret) > MAX_HEADER_LENGTH:
             raise InvalidPartnerKeyError()
-        partner = partner_authenticate(secret=secret)
+        index = serving_index()
+        partner = partner_authenticate(secret=secret, index=index)
         if partner is None:
             raise InvalidPartnerKeyError()
-        return partner, partner
+        return partner, index  # request.auth: the index snapshot that vouched for the key
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="thrad-dsp"'

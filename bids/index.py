@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from bids.auction import AdEntry, GroupEntry, cpm_price
 from bids.matching import PhraseMatcher
+from bids.models import SupplyPartner
 from creatives.assets import public_url
 from creatives.models import Ad, AdGroup, ReviewStatus, Status
 
@@ -35,6 +36,7 @@ class ServingIndex:
     matcher: PhraseMatcher[int]
     no_hints_everywhere: tuple[GroupEntry, ...] = ()
     no_hints_by_country: dict[str, tuple[GroupEntry, ...]] = field(default_factory=dict)
+    partners: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # prefix → (pk, name, digest)
 
     def no_hint_groups(self, country: str) -> tuple[GroupEntry, ...]:
         """Groups without hints that may target `country`, highest max bid first."""
@@ -94,7 +96,7 @@ def _hints(raw: object) -> list[str]:
 
 
 def build(version: str) -> ServingIndex:
-    """Read the servable groups, then their active ads (two queries), and arrange them."""
+    """Read the servable groups, their active ads and the active partners (three queries)."""
     servable = _servable_groups(timezone.now())
     group_rows = {row[0]: row for row in servable.values_list(*_GROUP_FIELDS, "organization_id")}
     ads: dict[int, list[AdEntry]] = defaultdict(list)
@@ -111,7 +113,14 @@ def build(version: str) -> ServingIndex:
         groups[group_id] = _group_entry(group_rows[group_id], tuple(group_ads), hints)
         if hints:
             hints_by_group[group_id] = hints
-    return _arrange(version, groups, PhraseMatcher(hints_by_group))
+    index = _arrange(version, groups, PhraseMatcher(hints_by_group))
+    index.partners = {prefix: (pk, name, digest) for prefix, pk, name, digest in _active_partners()}
+    return index
+
+
+def _active_partners() -> QuerySet[SupplyPartner, tuple[str, int, str, str]]:
+    """Supply partner keys live in the index too, so a bid authenticates without a query."""
+    return SupplyPartner.objects.filter(is_active=True).values_list("prefix", "pk", "name", "digest")
 
 
 def _arrange(version: str, groups: dict[int, GroupEntry], matcher: PhraseMatcher[int]) -> ServingIndex:

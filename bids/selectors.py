@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Sum
 
+from bids.index import ServingIndex, serving_index
 from bids.insights import InsightsQuery
 from bids.models import AdStatsHourly, ClickToken, SupplyPartner
 from creatives.models import Ad, AdGroup, Campaign
@@ -15,15 +16,16 @@ from thrad.models import Organization
 PARTNER_KEY_KIND = "sp"
 
 
-def partner_authenticate(*, secret: str) -> SupplyPartner | None:
-    """The active partner whose key is `secret`: one indexed lookup, one digest, constant-time compare."""
+def partner_authenticate(*, secret: str, index: ServingIndex | None = None) -> SupplyPartner | None:
+    """The active partner whose key is `secret`, from the serving index (no query): one digest and a
+    constant-time compare. Partner changes bump the index version like ad changes do."""
     prefix = keys.parse_prefix(PARTNER_KEY_KIND, secret)
     if prefix is None:
         return None
-    partner = SupplyPartner.objects.filter(prefix=prefix, is_active=True).first()
-    if partner is None or not keys.matches(secret, partner.digest):
+    entry = (index or serving_index()).partners.get(prefix)
+    if entry is None or not keys.matches(secret, entry[2]):
         return None
-    return partner
+    return SupplyPartner(pk=entry[0], name=entry[1], prefix=prefix, digest=entry[2], is_active=True)
 
 
 def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:

@@ -59,6 +59,7 @@ def supply_partner_key_rotate(*, partner: SupplyPartner) -> str:
     """Replace a partner's key at once (the old key stops working); returns the new key."""
     new = keys.generate("sp")
     SupplyPartner.objects.filter(pk=partner.pk).update(prefix=new.prefix, digest=new.digest)
+    version_bump_on_commit()  # partner keys live in the serving index
     partner.prefix, partner.digest = new.prefix, new.digest
     return new.secret
 
@@ -85,7 +86,9 @@ def _choose(index: ServingIndex, request: BidRequest, now: float) -> auction.AdE
     return auction.pick(plain, now=now, country=country, floor=floor)
 
 
-def bid_place(*, partner: SupplyPartner, request: BidRequest) -> PlacedBid | None:
+def bid_place(
+    *, partner: SupplyPartner, request: BidRequest, index: ServingIndex | None = None
+) -> PlacedBid | None:
     """Answer a bid request: the chosen ad's price and a bid id, or None (no bid).
 
     The bid is stored in the database and cached for BID_TTL_SECONDS with its render data;
@@ -93,7 +96,7 @@ def bid_place(*, partner: SupplyPartner, request: BidRequest) -> PlacedBid | Non
     """
     if not request.wants_sponsored_message:
         return _no_bid(request, partner, "sponsored_message not wanted")
-    now, index = time.time(), serving_index()
+    now, index = time.time(), index or serving_index()
     ad = _choose(index, request, now)
     if ad is None:
         return _no_bid(request, partner, "nothing eligible")

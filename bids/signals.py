@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 
 from bids.index import version_bump_on_commit
+from bids.models import SupplyPartner
 from creatives.models import Ad, AdGroup, Campaign
 from creatives.signals import serving_changed
 from thrad.models import AuditLog, Organization
@@ -32,7 +33,7 @@ def _audit_recorded(sender: type, instance: AuditLog, created: bool = False, **k
 
 
 def connect() -> None:
-    for model in (Campaign, AdGroup, Ad):
+    for model in (Campaign, AdGroup, Ad, SupplyPartner):
         post_save.connect(_serving_changed, sender=model, dispatch_uid=f"bids-index-save-{model.__name__}")
         post_delete.connect(
             _serving_changed, sender=model, dispatch_uid=f"bids-index-delete-{model.__name__}"

@@ -19,6 +19,7 @@ from bids import selectors, services
 from bids.authentication import PartnerAuthentication
 from bids.bid_request import BidRequestError, parse_bid_request
 from bids.errors import InvalidDspRequestError
+from bids.index import ServingIndex
 from bids.insights import FIELDS, GRANULARITIES, build_rows, parse_query
 from bids.models import SupplyPartner
 from bids.serializers import (
@@ -115,7 +116,8 @@ class BidPlaceApi(DspApiBase):
             bid_request = parse_bid_request(self.json_body())
         except BidRequestError as exc:
             raise InvalidDspRequestError(str(exc)) from exc
-        placed = services.bid_place(partner=cast(SupplyPartner, request.auth), request=bid_request)
+        partner, index = cast(SupplyPartner, request.user), cast(ServingIndex, request.auth)
+        placed = services.bid_place(partner=partner, request=bid_request, index=index)
         if placed is None:
             return Response(status=204)
         data: dict[str, Any] = {"bid": float(placed.price), "bidId": placed.bid_id}

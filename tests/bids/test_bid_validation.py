@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from bids.models import Bid
+from bids.services import supply_partner_key_rotate
 from tests.bids import factories
 from tests.bids.conftest import END_USER, bid, bid_body, conversation
 
@@ -37,13 +38,24 @@ def test_bid_needs_a_valid_partner_key(header, fragment):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_disabled_partner_key_is_refused():
+def partner_bid(secret: str):
+    return APIClient().post("/api/v1/dsp/bid", bid_body(), format="json", HTTP_AUTHORIZATION=f"Bearer {secret}", **END_USER)  # fmt: skip
+
+
+def test_a_disabled_partner_key_is_refused_as_soon_as_the_change_commits():
     partner, secret = factories.partner("Old SSP")
-    partner.is_active = False
-    partner.save()
-    client = APIClient()
-    response = client.post("/api/v1/dsp/bid", bid_body(), format="json", HTTP_AUTHORIZATION=f"Bearer {secret}", **END_USER)  # fmt: skip
-    assert_error(response, 401, "invalid")
+    assert partner_bid(secret).status_code == 200  # the index (which holds partner keys) is warm
+    factories.save(partner, is_active=False)
+    assert_error(partner_bid(secret), 401, "invalid")
+
+
+def test_a_rotated_partner_key_stops_at_once_and_the_new_one_works():
+    partner, old = factories.partner("SSP two")
+    assert partner_bid(old).status_code == 200
+    with factories.committed():
+        new = supply_partner_key_rotate(partner=partner)
+    assert_error(partner_bid(old), 401, "invalid")
+    assert partner_bid(new).status_code == 200
 
 
 @pytest.mark.parametrize(
