@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from uploads.views import UploadCreateApi
 
 urlpatterns: list = []
+
+# Advertiser API
+urlpatterns += [
+    path("v1/upload", UploadCreateApi.as_view(), name="v1-upload"),
+]
