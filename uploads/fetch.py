@@ -140,11 +140,11 @@ class GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
     pass
 
 
-def _pool(url: urllib3.util.Url, guard: AddressGuard) -> urllib3.HTTPConnectionPool:
-    host, port = url.host or "", url.port
+def _pool(url: urllib3.util.Url, guard: AddressGuard, ca_certs: str | None) -> urllib3.HTTPConnectionPool:
+    host, port = url.host or "", url.port or (443 if url.scheme == "https" else 80)
     if url.scheme == "https":
         pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            host, port, maxsize=1, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where()
+            host, port, maxsize=1, cert_reqs="CERT_REQUIRED", ca_certs=ca_certs or certifi.where()
         )
         pool.ConnectionCls = type("Conn", (GuardedHTTPSConnection,), {"guard": guard})
     else:
@@ -153,13 +153,15 @@ def _pool(url: urllib3.util.Url, guard: AddressGuard) -> urllib3.HTTPConnectionP
     return pool
 
 
-def fetch(url: str, out: IO[bytes], *, policy: FetchPolicy, resolve: Resolver = system_resolve) -> int:
-    """Stream the body of `url` into `out` under `policy`; the number of bytes, or FetchError."""
+def fetch(url: str, out: IO[bytes], *, policy: FetchPolicy, resolve: Resolver = system_resolve,
+          ca_certs: str | None = None) -> int:  # fmt: skip
+    """Stream the body of `url` into `out` under `policy`; the number of bytes, or FetchError.
+    TLS certificates are checked against `ca_certs` (default: certifi's bundle)."""
     try:
         parsed = ssrf.check_url(url)
     except ssrf.UrlRefused as exc:
         raise FetchError("invalid_image_url", exc.message) from exc
-    pool = _pool(parsed, AddressGuard(policy, resolve))
+    pool = _pool(parsed, AddressGuard(policy, resolve), ca_certs)
     try:
         response = _request(pool, parsed.request_uri, policy)
         try:

@@ -3,6 +3,7 @@
 import http.server
 import io
 import os
+import ssl
 import struct
 import threading
 import zlib
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+
+from tests.support.servers import free_port
 
 MIB = 1024 * 1024
 
@@ -70,6 +73,18 @@ def stored_names(prefix: str = "uploads") -> set[str]:
     return names
 
 
+def broken_storages(settings, tmp_path) -> dict:
+    """The real storage backend pointed somewhere that cannot take a write."""
+    default = dict(settings.STORAGES["default"])
+    if settings.STORAGE_BACKEND == "s3":
+        default["OPTIONS"] = {**default["OPTIONS"], "endpoint_url": f"http://127.0.0.1:{free_port()}"}
+    else:
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a folder")
+        default = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker / "media")}}  # fmt: skip
+    return {**settings.STORAGES, "default": default}
+
+
 # --- a local image host ----------------------------------------------------------------------
 
 Route = Callable[[http.server.BaseHTTPRequestHandler], None]
@@ -108,7 +123,8 @@ class ImageHost:
 
 
 @contextmanager
-def image_host(routes: dict[str, Route]) -> Iterator[ImageHost]:
+def image_host(routes: dict[str, Route], *, tls: ssl.SSLContext | None = None) -> Iterator[ImageHost]:
+    """Serve `routes` on a free loopback port (over TLS with the `tls` server context)."""
     host = ImageHost(routes)
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -128,6 +144,9 @@ def image_host(routes: dict[str, Route]) -> Iterator[ImageHost]:
             pass  # the client hung up on purpose (a cut-off or timed-out fetch)
 
     server = Server(("127.0.0.1", 0), Handler)
+    server.image_host = host  # type: ignore[attr-defined]  # routes see `handler.server.image_host`
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     host.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
