@@ -33,11 +33,10 @@ logger = logging.getLogger("uploads")
 MAX_BYTES = 5 * 1024 * 1024
 FORMATS = ("PNG", "JPEG", "WEBP")
 EXTENSIONS = ("png", "jpg", "webp")
-# Decoding holds every pixel in memory: refuse images whose decode would need more than this,
-# on top of sniff's 50-megapixel cap. Pillow holds PNG at 4 bytes a pixel and WebP at about
-# 16 (its animation decoder keeps two canvases and a copy); JPEG is decoded at 1/8 scale.
-DECODE_BUDGET_BYTES = 100 * 1024 * 1024
-_BYTES_PER_PIXEL = {"PNG": 4, "WEBP": 16, "JPEG": 1}
+# Decoding holds every pixel in memory, so the pixel cap is a memory budget of about 100 MB
+# per image: Pillow holds PNG at 4 bytes a pixel and WebP at about 16 (its animation decoder
+# keeps two canvases and a copy); JPEG is decoded at 1/8 scale, so sniff's 50 MP cap applies.
+PIXEL_CAPS = {"JPEG": sniff.MAX_PIXELS, "PNG": 25_000_000, "WEBP": 6_250_000}
 _FORMAT_FIELD = {"PNG": UploadedFile.Format.PNG, "JPEG": UploadedFile.Format.JPEG, "WEBP": UploadedFile.Format.WEBP}  # fmt: skip
 
 
@@ -112,7 +111,7 @@ def image_check(fp: IO[bytes]) -> tuple[sniff.ImageInfo, int, str]:
     head = fp.read(512)
     fp.seek(0)
     try:
-        info = sniff.image_info(fp, formats=FORMATS, max_pixels=_pixel_cap(sniff.magic_kind(head)))
+        info = sniff.image_info(fp, formats=FORMATS, max_pixels=pixel_cap(sniff.magic_kind(head)))
     except sniff.SniffError as exc:
         if exc.code == "unsupported" or (sniff.magic_kind(head) is None and _looks_like_text(head)):
             raise UnsupportedMimetypeError() from exc
@@ -120,8 +119,9 @@ def image_check(fp: IO[bytes]) -> tuple[sniff.ImageInfo, int, str]:
     return info, size, digest
 
 
-def _pixel_cap(kind: str | None) -> int:
-    return min(sniff.MAX_PIXELS, DECODE_BUDGET_BYTES // _BYTES_PER_PIXEL.get(kind or "", 4))
+def pixel_cap(kind: str | None) -> int:
+    """The most pixels an image of `kind` may have."""
+    return PIXEL_CAPS.get(kind or "", sniff.MAX_PIXELS)
 
 
 def _size_and_digest(fp: IO[bytes]) -> tuple[int, str]:

@@ -25,7 +25,8 @@ def fetch_image(url: str, stem: str, policy: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "code": "image_fetch_failed", "message": "Fetching the image took too long."}
 
 
-@shared_task(name="uploads.tasks.stored_image_cleanup", time_limit=60, acks_late=True, ignore_result=True)
+@shared_task(name="uploads.tasks.stored_image_cleanup", soft_time_limit=50, time_limit=60, acks_late=True,
+             ignore_result=True)  # fmt: skip
 def stored_image_cleanup(stem: str) -> None:
     """Delete what a fetch stored under `stem` after the web process stopped waiting for it."""
     services.stored_image_discard(stem=stem)

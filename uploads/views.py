@@ -14,7 +14,8 @@ from rest_framework.response import Response
 
 from thrad.api import V1Api
 from thrad.errors import RequestTooLargeError
-from thrad.schema import v1_error_responses
+from thrad.models import ApiKey
+from thrad.schema import V1ErrorSerializer, v1_error_responses
 from uploads import services
 from uploads.services import FileTooLargeError, InvalidFileError, InvalidValueError
 from uploads.streaming import CappedUploadHandler, limit_request_body
@@ -24,25 +25,32 @@ from uploads.streaming import CappedUploadHandler, limit_request_body
 MULTIPART_MAX_BODY = services.MAX_BYTES + 256 * 1024
 JSON_MAX_BODY = 16 * 1024
 
-UPLOAD_DESCRIPTION = """
+UPLOAD_DESCRIPTION = f"""
 Send exactly one of: `multipart/form-data` with a `file` part, or `application/json`
-`{"image_url": "https://..."}` (fetched by the server). PNG, JPEG or WebP, at most 5 MB
-(5 × 1024 × 1024 bytes), judged from the bytes alone (the filename and any Content-Type are
-ignored) and fully decoded; more than 50 megapixels is `invalid_file`. Other form fields and
-JSON keys are ignored.
+`{{"image_url": "https://..."}}` (fetched by the server). Other form fields and JSON keys are
+ignored. PNG, JPEG or WebP, at most 5 MB (5 × 1024 × 1024 bytes), judged from the bytes alone
+(the filename and any Content-Type are ignored) and fully decoded. Decompression bombs are
+`invalid_file`: at most {services.pixel_cap("JPEG") / 1e6:g} megapixels for JPEG,
+{services.pixel_cap("PNG") / 1e6:g} for PNG and {services.pixel_cap("WEBP") / 1e6:g} for WebP
+(a decoding-memory budget per format).
 
-URL fetches: absolute http(s) only, no user@, backslashes, whitespace or control characters;
-every address of the host must be public (loopback, private, link-local/metadata, CGNAT,
-multicast, reserved, documentation and benchmarking ranges, and IPv6 forms embedding them are
-refused); redirects are not followed; 5 s connect and 10 s read timeouts, 15 s in all.
-
-400 codes (param `file` or `image_url`): `invalid_value` (neither or both, param null; a JSON
-body over 16 KB), `invalid_file` (empty, unreadable, not a decodable image, or a `file` field
-that is not a file part), `file_too_large`, `unsupported_mimetype` (GIF, PDF, SVG, text...),
-`invalid_image_url` (empty, not absolute http(s), unresolvable, or a non-public address),
-`image_fetch_failed` (network error, timeout or non-2xx status), `too_many_redirects`
-(the URL answered with a redirect). 503 `storage_unavailable`: nothing was stored.
+URL fetches run in a background task; the request waits for it. Absolute http(s) URLs only,
+any port, no user@, backslashes, whitespace or control characters; every address the host
+resolves to must be public (loopback, private, link-local/cloud metadata, CGNAT, multicast,
+reserved, documentation and benchmarking ranges, and IPv6 forms embedding them are refused);
+redirects are not followed; connect and read timeouts and a total deadline (defaults 5 s,
+10 s, 15 s); the body is cut off past 5 MB.
 """
+
+ERRORS_400 = """invalid_request_error; `param` is `file` or `image_url` (null for invalid_value):
+`invalid_value`: neither a file part nor image_url, or both (or a JSON body over 16 KB);
+`invalid_file`: empty, unreadable, not a decodable image, too many pixels, or a `file` field
+that is not a file part;
+`file_too_large`: more than 5 MB;
+`unsupported_mimetype`: a real file of another type (GIF, PDF, SVG, text, ...);
+`invalid_image_url`: empty, not absolute http(s), unresolvable, or a non-public address;
+`image_fetch_failed`: network error, timeout, or non-2xx status;
+`too_many_redirects`: the URL answered with a redirect."""
 
 
 class UploadCreateApi(V1Api):
@@ -63,15 +71,17 @@ class UploadCreateApi(V1Api):
                 description="Stored; `file_id` is `uploads/YYYY/MM/<32 hex>.<png|jpg|webp>`.",
                 examples=[OpenApiExample("Created", {"file_id": "uploads/2026/06/" + "0" * 32 + ".png"})],
             ),
-            **v1_error_responses(400, 401, 403, 429, 503),
+            400: OpenApiResponse(V1ErrorSerializer, description=ERRORS_400),
+            **v1_error_responses(401, 403, 429, 503),
         },
     )
     def post(self, request: Request) -> Response:
         source = _read_source(request)
+        api_key = request.auth if isinstance(request.auth, ApiKey) else None
         if isinstance(source, UploadedPart):
-            stored = services.upload_create_from_file(org=self.org, api_key=request.auth, part=source)
+            stored = services.upload_create_from_file(org=self.org, api_key=api_key, part=source)
         else:
-            stored = services.upload_create_from_url(org=self.org, api_key=request.auth, image_url=source)
+            stored = services.upload_create_from_url(org=self.org, api_key=api_key, image_url=source)
         return Response({"file_id": stored.file_id}, status=201)
 
 

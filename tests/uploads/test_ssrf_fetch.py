@@ -79,7 +79,10 @@ def fetch_code(url: str, **kwargs) -> str:
 def test_a_name_resolving_to_a_private_address_is_refused_without_connecting(answer):
     resolver = Resolver(answer)
     with connects() as seen:
-        assert fetch_code("http://images.example.com/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
+        assert (
+            fetch_code("http://images.example.com/a.png", policy=policy(), resolve=resolver)
+            == "invalid_image_url"
+        )
     assert seen == []
     assert resolver.calls == ["images.example.com"]
 
@@ -87,7 +90,10 @@ def test_a_name_resolving_to_a_private_address_is_refused_without_connecting(ans
 def test_mixed_public_and_private_records_are_refused_without_any_connection():
     resolver = Resolver(["93.184.216.34", "10.1.2.3", "2606:2800:220:1::1"])
     with connects() as seen:
-        assert fetch_code("https://images.example.com/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
+        assert (
+            fetch_code("https://images.example.com/a.png", policy=policy(), resolve=resolver)
+            == "invalid_image_url"
+        )
     assert seen == []
 
 
@@ -104,7 +110,9 @@ def test_a_rebinding_resolver_gets_one_question_and_the_checked_address_is_used(
 def test_a_rebinding_resolver_that_answers_private_first_is_refused_outright():
     resolver = Resolver(["169.254.169.254"], ["127.0.0.1"])
     with image_host({"/a.png": serve(PNG)}) as host, connects() as seen:
-        code = fetch_code(f"http://rebind.example.com:{host.port}/a.png", policy=policy(LOOPBACK), resolve=resolver)
+        code = fetch_code(
+            f"http://rebind.example.com:{host.port}/a.png", policy=policy(LOOPBACK), resolve=resolver
+        )
     assert code == "invalid_image_url"
     assert seen == []
     assert host.requests == []
@@ -113,7 +121,12 @@ def test_a_rebinding_resolver_that_answers_private_first_is_refused_outright():
 def test_the_connection_goes_to_the_checked_address_with_the_original_host_header():
     resolver = Resolver(["127.0.0.1"])
     with image_host({"/a.png": serve(PNG)}) as host, connects() as seen:
-        fetch(f"http://images.example.com:{host.port}/a.png?v=2", io.BytesIO(), policy=policy(LOOPBACK), resolve=resolver)
+        fetch(
+            f"http://images.example.com:{host.port}/a.png?v=2",
+            io.BytesIO(),
+            policy=policy(LOOPBACK),
+            resolve=resolver,
+        )
     assert seen == [("127.0.0.1", host.port)]
     path, headers = host.requests[0]
     assert path == "/a.png?v=2"
@@ -124,7 +137,9 @@ def test_the_connection_goes_to_the_checked_address_with_the_original_host_heade
 def test_numeric_ipv4_spellings_are_refused_as_loopback(spelling):
     resolver = Resolver(["8.8.8.8"])
     with connects() as seen:
-        assert fetch_code(f"http://{spelling}/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
+        assert (
+            fetch_code(f"http://{spelling}/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
+        )
     assert seen == [] and resolver.calls == []
 
 
@@ -153,7 +168,10 @@ def test_literal_and_tricky_urls_are_refused_without_resolving_or_connecting(url
 
 @pytest.mark.parametrize("answer", [[], socket.gaierror(socket.EAI_NONAME, "Name or service not known")])
 def test_a_name_that_does_not_resolve_is_an_invalid_image_url(answer):
-    assert fetch_code("http://nowhere.example.com/a.png", policy=policy(), resolve=Resolver(answer)) == "invalid_image_url"
+    assert (
+        fetch_code("http://nowhere.example.com/a.png", policy=policy(), resolve=Resolver(answer))
+        == "invalid_image_url"
+    )
 
 
 def test_proxy_environment_variables_are_ignored(monkeypatch):

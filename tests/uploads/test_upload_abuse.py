@@ -33,7 +33,8 @@ CORPUS = {
     "truncated-webp": (lambda: _truncated(image_bytes("WEBP", (300, 200), noise=True), 0.6), "invalid_file"),
     "jpeg-header-only": (lambda: image_bytes("JPEG")[:200], "invalid_file"),
     "decompression-bomb-header": (lambda: png_header_only(100_000, 100_000), "invalid_file"),
-    "over-the-pixel-cap": (lambda: png_header_only(8_000, 8_000), "invalid_file"),
+    "png-over-its-pixel-cap": (lambda: png_header_only(5_001, 5_000), "invalid_file"),
+    "webp-over-its-pixel-cap": (lambda: image_bytes("WEBP", (2_600, 2_600)), "invalid_file"),
     "random-bytes": (lambda: b"\x01\x02" + os.urandom(2048), "invalid_file"),
     "empty": (lambda: b"", "invalid_file"),
     "gif": (lambda: image_bytes("GIF"), "unsupported_mimetype"),
@@ -83,3 +84,11 @@ def test_exactly_five_mib_is_accepted(owner, settings, way):
     assert response.status_code == 201, response.content
     row = UploadedFile.objects.get(file_id=response.json()["file_id"])
     assert row.size == 5 * MIB and row.format == "png"
+
+
+def test_a_jpeg_above_the_png_cap_but_within_its_own_is_accepted(owner, settings):
+    data = image_bytes("JPEG", (6_000, 5_000))  # 30 MP: decoded at 1/8 scale, so JPEG may go to 50
+    response = via_file(owner.client(), data, settings)
+    assert response.status_code == 201, response.content
+    row = UploadedFile.objects.get(file_id=response.json()["file_id"])
+    assert (row.width, row.height, row.format) == (6_000, 5_000, "jpeg")

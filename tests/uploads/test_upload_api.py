@@ -78,7 +78,9 @@ def test_each_upload_gets_its_own_file_id(owner):
         (PNG, "noextension", "application/octet-stream", "png"),
     ],
 )
-def test_the_format_comes_from_the_bytes_not_the_content_type_or_filename(owner, data, name, content_type, ext):
+def test_the_format_comes_from_the_bytes_not_the_content_type_or_filename(
+    owner, data, name, content_type, ext
+):
     response = upload(owner.client(), data, name=name, content_type=content_type)
     assert response.status_code == 201
     assert response.json()["file_id"].endswith(f".{ext}")
@@ -98,17 +100,35 @@ def test_gif_bytes_named_and_typed_as_png_are_unsupported(owner, nothing_left_be
         lambda c: c.post(URL, b"{not json", content_type="application/json"),
         lambda c: c.post(URL, b'["http://example.com/a.png"]', content_type="application/json"),
         lambda c: c.post(URL, PNG, content_type="image/png"),
-        lambda c: c.post(URL, b"image_url=http://example.com/a.png", content_type="application/x-www-form-urlencoded"),
+        lambda c: c.post(
+            URL, b"image_url=http://example.com/a.png", content_type="application/x-www-form-urlencoded"
+        ),
         lambda c: c.post(URL, b"hello", content_type="text/plain"),
         lambda c: c.post(URL),
         lambda c: c.post(URL, {"other": part(PNG)}, format="multipart"),
-        lambda c: c.post(URL, {"file": part(PNG), "image_url": "http://example.com/a.png"}, format="multipart"),
+        lambda c: c.post(
+            URL, {"file": part(PNG), "image_url": "http://example.com/a.png"}, format="multipart"
+        ),
         lambda c: c.post(URL, {"file": [part(PNG), part(PNG)]}, format="multipart"),
         lambda c: c.post(URL, {"image_url": "http://example.com/a.png", "file": "x"}, format="json"),
         lambda c: c.post(URL, {"file": "iVBORw0KGgo="}, format="json"),
     ],
-    ids=["empty-json", "other-key", "no-body", "bad-json", "json-list", "raw-png", "form", "text", "nothing",
-         "other-part", "file-and-url", "two-files", "json-both", "json-file"],  # fmt: skip
+    ids=[
+        "empty-json",
+        "other-key",
+        "no-body",
+        "bad-json",
+        "json-list",
+        "raw-png",
+        "form",
+        "text",
+        "nothing",
+        "other-part",
+        "file-and-url",
+        "two-files",
+        "json-both",
+        "json-file",
+    ],  # fmt: skip
 )
 def test_anything_but_exactly_one_file_part_or_image_url_is_invalid_value(owner, send, nothing_left_behind):
     response = send(owner.client())
@@ -125,7 +145,11 @@ def test_a_file_field_that_is_not_a_file_part_is_invalid_file(owner, nothing_lef
 def test_a_body_declared_far_too_large_is_refused_before_it_is_read(owner, nothing_left_behind):
     # The test client's payload refuses to be read past its 10 bytes: answering proves no read.
     response = owner.client().generic(
-        "POST", URL, b"0123456789", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=str(50 * MIB)
+        "POST",
+        URL,
+        b"0123456789",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(50 * MIB),
     )
     assert_error(response, 400, "file_too_large", "file")
 

@@ -11,7 +11,16 @@ import pytest
 from django.core.files.storage import default_storage
 
 from tests.support.servers import free_port
-from tests.uploads.upload_helpers import MIB, broken_storages, image_bytes, image_host, png_padded_to, redirect, serve, stored_names
+from tests.uploads.upload_helpers import (
+    MIB,
+    broken_storages,
+    image_bytes,
+    image_host,
+    png_padded_to,
+    redirect,
+    serve,
+    stored_names,
+)
 from uploads import services
 from uploads.models import UploadedFile
 
@@ -43,7 +52,9 @@ def nothing_left_behind(db):
 
 
 def test_an_image_url_is_fetched_stored_and_recorded(owner, local_hosts_allowed):
-    with image_host({"/ads/creative.png": serve(PNG, headers={"Content-Type": "application/octet-stream"})}) as host:
+    with image_host(
+        {"/ads/creative.png": serve(PNG, headers={"Content-Type": "application/octet-stream"})}
+    ) as host:
         url = host.url("/ads/creative.png?size=large")
         response = fetch_url(owner.client(), url)
     assert response.status_code == 201, response.content
@@ -109,7 +120,9 @@ def test_a_numeric_spelling_of_an_allowed_address_reaches_that_address(owner, lo
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_a_redirect_is_too_many_redirects_and_is_not_followed(owner, local_hosts_allowed, status, nothing_left_behind):
+def test_a_redirect_is_too_many_redirects_and_is_not_followed(
+    owner, local_hosts_allowed, status, nothing_left_behind
+):
     with image_host({"/a.png": redirect(status, "/b.png"), "/b.png": serve(PNG)}) as host:
         response = fetch_url(owner.client(), host.url("/a.png"))
     assert_error(response, "too_many_redirects")
@@ -124,7 +137,9 @@ def test_a_non_2xx_or_empty_answer_fails(owner, local_hosts_allowed, status, not
     assert_error(response, "invalid_file" if status == 204 else "image_fetch_failed")
 
 
-def test_a_host_that_refuses_the_connection_is_image_fetch_failed(owner, local_hosts_allowed, nothing_left_behind):
+def test_a_host_that_refuses_the_connection_is_image_fetch_failed(
+    owner, local_hosts_allowed, nothing_left_behind
+):
     assert_error(fetch_url(owner.client(), f"http://127.0.0.1:{free_port()}/a.png"), "image_fetch_failed")
 
 
@@ -155,7 +170,9 @@ BIG = png_padded_to(6 * MIB)
     [{"Content-Length": str(len(BIG))}, {"Content-Length": None, "Connection": "close"}, {"Transfer-Encoding": "chunked"}],
     ids=["honest-length", "no-length", "chunked"],
 )  # fmt: skip
-def test_a_server_sending_more_than_5_mib_is_file_too_large(owner, local_hosts_allowed, headers, nothing_left_behind):
+def test_a_server_sending_more_than_5_mib_is_file_too_large(
+    owner, local_hosts_allowed, headers, nothing_left_behind
+):
     with image_host({"/big.png": _stream(BIG, headers)}) as host:
         response = fetch_url(owner.client(), host.url("/big.png"))
     assert_error(response, "file_too_large")
@@ -168,7 +185,9 @@ def test_a_content_length_understating_the_body_reads_only_what_it_declared(owne
 
 
 def test_a_content_length_overstating_the_body_is_image_fetch_failed(owner, local_hosts_allowed, nothing_left_behind):  # fmt: skip
-    with image_host({"/a.png": _stream(PNG, {"Content-Length": str(len(PNG) + 5000), "Connection": "close"})}) as host:
+    with image_host(
+        {"/a.png": _stream(PNG, {"Content-Length": str(len(PNG) + 5000), "Connection": "close"})}
+    ) as host:
         response = fetch_url(owner.client(), host.url("/a.png"))
     assert_error(response, "image_fetch_failed")
 
@@ -232,8 +251,14 @@ def test_a_fetch_whose_deadline_has_passed_stores_nothing(owner, local_hosts_all
     policy = services.fetch_policy()
     with image_host({"/a.png": serve(PNG)}) as host:
         late = type(policy)(**{**policy.__dict__, "deadline": time.time() - 1})
-        outcome = services.image_fetch_store(url=host.url("/a.png"), stem=services.upload_stem_new(), policy=late)
-    assert outcome == {"ok": False, "code": "image_fetch_failed", "message": "Fetching the image took too long."}
+        outcome = services.image_fetch_store(
+            url=host.url("/a.png"), stem=services.upload_stem_new(), policy=late
+        )
+    assert outcome == {
+        "ok": False,
+        "code": "image_fetch_failed",
+        "message": "Fetching the image took too long.",
+    }
     assert stored_names() == before
     assert host.requests == []
 
@@ -242,7 +267,9 @@ def test_the_cleanup_deletes_orphaned_bytes_and_keeps_recorded_ones(owner, local
     with image_host({"/a.png": serve(PNG)}) as host:
         orphan_stem, kept_stem = services.upload_stem_new(), services.upload_stem_new()
         for stem in (orphan_stem, kept_stem):
-            outcome = services.image_fetch_store(url=host.url("/a.png"), stem=stem, policy=services.fetch_policy())
+            outcome = services.image_fetch_store(
+                url=host.url("/a.png"), stem=stem, policy=services.fetch_policy()
+            )
             assert outcome["ok"], outcome
     UploadedFile.objects.create(organization=owner.org, file_id=f"{kept_stem}.png", format="png", size=len(PNG),
                                 sha256="0" * 64, width=90, height=60, source="url")  # fmt: skip
@@ -253,7 +280,9 @@ def test_the_cleanup_deletes_orphaned_bytes_and_keeps_recorded_ones(owner, local
 
 
 @pytest.mark.django_db(transaction=True)
-def test_when_the_view_stops_waiting_what_the_worker_stored_is_cleaned_up(owner, settings, local_hosts_allowed):
+def test_when_the_view_stops_waiting_what_the_worker_stored_is_cleaned_up(
+    owner, settings, local_hosts_allowed
+):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         pytest.skip("eager tasks finish before the view waits: only a real worker can outlast the wait")
     settings.UPLOAD_FETCH_DEADLINE = 10

@@ -51,7 +51,9 @@ def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims `width` x `height` pixels but carries one tiny compressed row."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\0" * 64)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )
 
 
 def part(data: bytes, name: str = "image.png", content_type: str = "image/png") -> SimpleUploadedFile:
