@@ -143,11 +143,11 @@ def upload_stem_new() -> str:
     return f"uploads/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
 
 
-def image_store(*, name: str, fp: IO[bytes]) -> None:
+def image_store(*, name: str, fp: IO[bytes], replace: bool = False) -> None:
     """Write `fp` to default storage at exactly `name`; StorageUnavailableError (and nothing
-    left behind) when the storage fails. Re-storing the same name replaces it (idempotent)."""
+    left behind) when the storage fails. `replace` makes a re-run idempotent (a task retry)."""
     try:
-        if default_storage.exists(name):
+        if replace and default_storage.exists(name):
             default_storage.delete(name)
         fp.seek(0)
         saved = default_storage.save(name, File(fp, name=name.rsplit("/", 1)[-1]))
@@ -262,7 +262,7 @@ def image_fetch_store(*, url: str, stem: str, policy: fetch.FetchPolicy) -> dict
             info, size, digest = image_check(out)
             policy.remaining()  # the web process stops waiting at the deadline: don't store after it
             name = f"{stem}.{info.ext}"
-            image_store(name=name, fp=out)
+            image_store(name=name, fp=out, replace=True)
         except fetch.FetchError as exc:
             return {"ok": False, "code": exc.code, "message": exc.message}
         except ApplicationError as exc:
