@@ -112,6 +112,8 @@ def test_gif_bytes_named_and_typed_as_png_are_unsupported(owner, nothing_left_be
         lambda c: c.post(URL, {"file": [part(PNG), part(PNG)]}, format="multipart"),
         lambda c: c.post(URL, {"image_url": "http://example.com/a.png", "file": "x"}, format="json"),
         lambda c: c.post(URL, {"file": "iVBORw0KGgo="}, format="json"),
+        lambda c: c.post(URL, {"image_url": "http://example.com/a.png", "pad": "x" * 20_000}, format="json"),
+        lambda c: c.generic("POST", URL, b"--x\r\n\r\n", content_type="multipart/form-data"),
     ],
     ids=[
         "empty-json",
@@ -128,6 +130,8 @@ def test_gif_bytes_named_and_typed_as_png_are_unsupported(owner, nothing_left_be
         "two-files",
         "json-both",
         "json-file",
+        "json-too-large",
+        "multipart-without-boundary",
     ],  # fmt: skip
 )
 def test_anything_but_exactly_one_file_part_or_image_url_is_invalid_value(owner, send, nothing_left_behind):
