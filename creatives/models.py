@@ -33,7 +33,7 @@ class Campaign(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=100)
-    description = models.TextField(null=True, blank=True)
+    description = models.TextField(null=True, blank=True)  # noqa: DJ001 - the API's null
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PAUSED)
     review_status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.IN_REVIEW
@@ -58,6 +58,15 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignInReview(Campaign):
+    """The staff review queue in the admin: campaigns waiting for a decision."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "campaign in review"
+        verbose_name_plural = "campaign review queue"
 
 
 class AdGroup(models.Model):
@@ -95,7 +104,7 @@ class Ad(models.Model):
     body = models.TextField(blank=True)
     cta_text = models.CharField(max_length=50, blank=True)
     target_url = models.URLField(max_length=2048)
-    file_id = models.CharField(max_length=100, null=True, blank=True)
+    file_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - the API's null
     asset_path = models.CharField(max_length=200, blank=True, help_text="creatives/... in storage")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -127,3 +136,6 @@ class IdempotencyRecord(models.Model):
                 fields=["organization", "endpoint", "key"], name="one_record_per_idempotency_key"
             )  # fmt: skip
         ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"

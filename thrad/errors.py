@@ -119,6 +119,8 @@ def _first_error(detail: Any, path: str = "") -> tuple[str, Any]:
         for field, sub in detail.items():
             if field == "non_field_errors":
                 return _first_error(sub, path)
+            if isinstance(field, int):  # DRF's ListField keys its child errors by index
+                return _first_error(sub, f"{path}[{field}]")
             return _first_error(sub, f"{path}.{field}" if path else str(field))
     if isinstance(detail, list):
         for index, sub in enumerate(detail):

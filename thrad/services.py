@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from thrad import keys
+from thrad.clientip import parse_networks
 from thrad.errors import ApplicationError, NotFoundError
 from thrad.models import ApiKey, AuditLog, Membership, Organization
 
@@ -134,3 +135,70 @@ def api_key_revoke(
         audit_log_record(org=org, action="api_key.revoke", target=api_key.display_prefix,
                          by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
     return api_key
+
+
+class InvalidAllowlistError(ApplicationError):
+    default_code = "invalid_ip_allowlist"
+    default_message = "The IP allowlist must be a list of IP networks in CIDR notation."
+
+
+MAX_ALLOWLIST_ENTRIES = 100
+
+
+def allowlist_summary(cidrs: list[str]) -> str:
+    """The audit target for an allowlist: the networks, shortened to fit, or 'cleared'."""
+    text = ", ".join(cidrs) or "cleared (any address)"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def organization_ip_allowlist_set(
+    *,
+    org: Organization,
+    cidrs: list[str],
+    by_user: User | None = None,
+    actor_label: str = "",
+    ip: str | None = None,
+) -> bool:
+    """Replace the Files API allowlist with the canonical networks; audited. False if unchanged.
+
+    Raises InvalidAllowlistError naming the first bad entry, or when there are too many.
+    """
+    try:
+        networks = parse_networks(cidrs)
+    except ValueError as exc:
+        raise InvalidAllowlistError(str(exc), param="ip_allowlist") from exc
+    canonical = list(dict.fromkeys(str(network) for network in networks))
+    if len(canonical) > MAX_ALLOWLIST_ENTRIES:
+        raise InvalidAllowlistError(f"At most {MAX_ALLOWLIST_ENTRIES} networks.", param="ip_allowlist")
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=org.pk)
+        if locked.ip_allowlist == canonical:
+            return False
+        Organization.objects.filter(pk=org.pk).update(ip_allowlist=canonical)
+        audit_log_record(org=org, action="organization.ip_allowlist", target=allowlist_summary(canonical),
+                         by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
+    org.ip_allowlist = canonical
+    return True
+
+
+def _suspension_set(*, org: Organization, suspended: bool, by_user: User | None, actor_label: str, ip: str | None) -> bool:  # fmt: skip
+    with transaction.atomic():
+        changed = Organization.objects.filter(pk=org.pk, is_suspended=not suspended).update(
+            is_suspended=suspended, suspended_at=timezone.now() if suspended else None
+        )
+        if changed:
+            action = "organization.suspend" if suspended else "organization.unsuspend"
+            audit_log_record(org=org, action=action, target=org.name,
+                             by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
+    org.refresh_from_db(fields=["is_suspended", "suspended_at"])
+    return bool(changed)
+
+
+def organization_suspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
+    """Suspend the organization (its keys then get 403 account_suspended); audited. False if it already was."""
+    return _suspension_set(org=org, suspended=True, by_user=by_user, actor_label=actor_label, ip=ip)
+
+
+def organization_unsuspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
+    """Lift a suspension; audited. False if the organization was not suspended."""
+    return _suspension_set(org=org, suspended=False, by_user=by_user, actor_label=actor_label, ip=ip)

@@ -214,6 +214,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status", "type") across components need names.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": ["active", "paused", "archived"],
+        "AdStatusEnum": ["active", "paused"],
+        "CreativeTypeEnum": ["chat_card"],
+    },
 }
 
 API_KEY_ROTATION_GRACE = env_int("API_KEY_ROTATION_GRACE", 1800, minimum=0)

@@ -1,0 +1,101 @@
+"""Creative assets: each ad's own copy of an uploaded image, public under `creatives/`.
+
+Copies go through the storage API (`default_storage`), so they work on local files and S3.
+Bytes are written before the database commits, so every copy made inside
+`removed_unless_committed()` is deleted again when the block fails (the transaction rolled
+back): a failed create leaves no stored bytes behind.
+"""
+
+import logging
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from thrad.errors import ApplicationError, StorageUnavailableError
+from thrad.models import Organization
+from uploads.models import UploadedFile
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "creatives/"
+CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
+# creatives/<org uuid>/<ad uuid or 32 hex>.<ext>; nothing else is ever served.
+ASSET_NAME = re.compile(
+    r"creatives/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}/[0-9a-f-]{32,36}\.(png|jpg|webp)"
+)
+
+_copies: ContextVar[list[str] | None] = ContextVar("creative_asset_copies", default=None)
+
+
+class SourceFileMissingError(ApplicationError):
+    default_code = "invalid_value"
+    default_message = "The file's stored bytes are no longer available; upload it again."
+
+
+@contextmanager
+def removed_unless_committed() -> Iterator[None]:
+    """Delete the copies made inside the block if it raises; an outer block takes them over."""
+    outer = _copies.get()
+    mine: list[str] = []
+    token = _copies.set(mine)
+    try:
+        yield
+    except BaseException:
+        for name in mine:
+            _delete_quietly(name)
+        raise
+    finally:
+        _copies.reset(token)
+    if outer is not None:
+        outer.extend(mine)
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except Exception:  # noqa: BLE001 - best effort; the original error matters more
+        logger.warning("could not delete creative asset %s after a failed create", name, exc_info=True)
+
+
+def asset_copy(*, org: Organization, upload: UploadedFile, stem: str | None = None, param: str = "creative.file_id") -> str:  # fmt: skip
+    """Copy `upload`'s bytes to `creatives/<org>/<stem>.<ext>` and return the stored name.
+
+    A source whose bytes are gone is 400 invalid_value at `param`; a storage failure is 503.
+    """
+    ext = EXTENSIONS.get(upload.format) or upload.file_id.rsplit(".", 1)[-1]
+    name = f"{PREFIX}{org.public_id}/{stem or secrets.token_hex(16)}.{ext}"
+    try:
+        with default_storage.open(upload.file_id, "rb") as source:
+            stored = default_storage.save(name, source)
+    except FileNotFoundError as exc:
+        raise SourceFileMissingError(param=param) from exc
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise SourceFileMissingError(param=param) from exc
+        raise StorageUnavailableError() from exc
+    except (BotoCoreError, OSError) as exc:
+        raise StorageUnavailableError() from exc
+    tracked = _copies.get()
+    if tracked is not None:
+        tracked.append(stored)
+    return stored
+
+
+def public_url(asset_path: str) -> str | None:
+    """The public URL of an asset (served by `creatives.views.creative_asset`), or None."""
+    if not asset_path:
+        return None
+    return f"{settings.PUBLIC_BASE_URL}{settings.MEDIA_URL}{asset_path}"
+
+
+def content_type_for(name: str) -> str | None:
+    """The image content type of a servable asset name, or None if it must not be served."""
+    match = ASSET_NAME.fullmatch(name)
+    return CONTENT_TYPES[match.group(1)] if match else None

@@ -1,0 +1,335 @@
+"""Request parsing (strict DRF serializers) and response rendering for campaigns, ad groups, ads.
+
+Input serializers reject fields they do not know, so a typo or a read-only field such as
+`status` is a 400 `invalid_value` naming it instead of being silently ignored. Responses are
+rendered by plain functions (one dict per object, no per-field machinery: lists of 500 stay
+cheap); the `*Serializer` output classes below describe the same shapes for the OpenAPI schema.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.core.validators import URLValidator
+from django.utils import timezone
+from rest_framework import serializers
+
+from creatives import assets
+from creatives.countries import normalize_country_code
+from creatives.models import Ad, AdGroup, Campaign, Status
+from uploads.models import UploadedFile
+
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
+MAX_SPEND_LIMIT_MICROS = 10**15  # $1,000,000,000
+MIN_SPEND_LIMIT_MICROS = 990_000
+MAX_BID_MICROS = 100_000_000
+MAX_AD_GROUPS_PER_CREATE = 20
+MAX_ADS_PER_AD_GROUP_CREATE = 50
+MAX_CONTEXT_HINTS = 50
+MAX_COUNTRIES = 250
+DEFAULT_START_DELAY = timedelta(days=2)
+
+READ_ONLY_MESSAGES = {
+    "status": "'status' is changed only by the activate, pause and archive actions.",
+    "review_status": "'review_status' is read only; staff set it when they review the campaign.",
+}
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+def choice_field(*values: str, **kwargs: Any) -> serializers.ChoiceField:
+    """A ChoiceField whose labels are its values (settings.ENUM_NAME_OVERRIDES name these sets)."""
+    return serializers.ChoiceField(choices=list(values), **kwargs)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects unknown fields: a typo or a read-only field is an error, never ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = [name for name in data if name not in self.fields]
+            if unknown:
+                name = str(unknown[0])
+                message = READ_ONLY_MESSAGES.get(name, f"'{name}' is not a field this request accepts.")
+                raise serializers.ValidationError({name: [serializers.ErrorDetail(message, code="invalid")]})
+        return super().to_internal_value(data)
+
+
+class UnixTimeField(serializers.IntegerField):
+    """A Unix time in whole seconds, read into an aware UTC datetime."""
+
+    def to_internal_value(self, data: Any) -> datetime:  # type: ignore[override]
+        seconds = super().to_internal_value(data)
+        if not 0 <= seconds <= MAX_TIMESTAMP:
+            raise serializers.ValidationError(f"Must be Unix seconds from 0 to {MAX_TIMESTAMP}.")
+        return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def _absolute_http_url(value: str) -> None:
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise serializers.ValidationError("target_url must not contain whitespace or control characters.")
+    try:
+        _url_validator(value)
+    except Exception as exc:  # noqa: BLE001 - Django's ValidationError: re-raise as DRF's
+        raise serializers.ValidationError("target_url must be an absolute http or https URL.") from exc
+
+
+class CountrySerializer(StrictSerializer):
+    country_code = serializers.CharField(max_length=8)
+
+    def validate_country_code(self, value: str) -> str:
+        code = normalize_country_code(value)
+        if code is None:
+            raise serializers.ValidationError("country_code must be an ISO 3166-1 alpha-2 code, e.g. US.")
+        return code
+
+
+class LocationsSerializer(StrictSerializer):
+    include = serializers.ListField(child=CountrySerializer(), max_length=MAX_COUNTRIES, default=list)
+
+
+class TargetingSerializer(StrictSerializer):
+    locations = LocationsSerializer(required=False)
+
+
+class BudgetSerializer(StrictSerializer):
+    lifetime_spend_limit_micros = serializers.IntegerField(
+        min_value=MIN_SPEND_LIMIT_MICROS, max_value=MAX_SPEND_LIMIT_MICROS
+    )
+
+
+class BiddingConfigSerializer(StrictSerializer):
+    max_bid_micros = serializers.IntegerField(min_value=1, max_value=MAX_BID_MICROS)
+    billing_event_type = choice_field("impression", default="impression")
+
+
+class CreativeSerializer(StrictSerializer):
+    """A `chat_card`. `file_id` is resolved to the organization's UploadedFile (or refused)."""
+
+    type = choice_field("chat_card", default="chat_card")
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=1000)
+    cta_text = serializers.CharField(max_length=50)
+    target_url = serializers.CharField(max_length=2048, validators=[_absolute_http_url])
+    file_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+
+    def validate_file_id(self, value: str | None) -> UploadedFile | None:
+        if value is None:
+            return None
+        cache: dict[str, UploadedFile | None] = self.context["uploads"]
+        if value not in cache:
+            cache[value] = UploadedFile.objects.for_org(self.context["org"]).filter(file_id=value).first()
+        if cache[value] is None:
+            raise serializers.ValidationError("No uploaded file with this file_id in your organization.")
+        return cache[value]
+
+
+class AdFieldsSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    creative = CreativeSerializer()
+
+
+class AdCreateSerializer(AdFieldsSerializer):
+    ad_group_id = serializers.CharField(max_length=64)
+
+
+class AdUpdateSerializer(AdFieldsSerializer):
+    """Partial: send only what changes; `creative` may hold just the changed fields."""
+
+
+class AdGroupFieldsSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    context_hints = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=MAX_CONTEXT_HINTS, default=list
+    )
+    bidding_config = BiddingConfigSerializer()
+
+
+class AdGroupNestedSerializer(AdGroupFieldsSerializer):
+    ads = serializers.ListField(
+        child=AdFieldsSerializer(), max_length=MAX_ADS_PER_AD_GROUP_CREATE, default=list
+    )
+
+
+class AdGroupCreateSerializer(AdGroupNestedSerializer):
+    campaign_id = serializers.CharField(max_length=64)
+
+
+class AdGroupUpdateSerializer(AdGroupFieldsSerializer):
+    """Partial: send only what changes."""
+
+
+class CampaignFieldsSerializer(StrictSerializer):
+    name = serializers.CharField(min_length=3, max_length=100)
+    description = serializers.CharField(max_length=2000, allow_null=True, allow_blank=True, required=False)
+    start_time = UnixTimeField(required=False)
+    end_time = UnixTimeField(required=False, allow_null=True)
+    budget = BudgetSerializer()
+    pricing_model = choice_field("cpm", default="cpm")
+    targeting = TargetingSerializer(required=False)
+
+
+class CampaignCreateSerializer(CampaignFieldsSerializer):
+    ad_groups = serializers.ListField(
+        child=AdGroupNestedSerializer(), max_length=MAX_AD_GROUPS_PER_CREATE, default=list
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("start_time") is None:
+            attrs["start_time"] = timezone.now().replace(microsecond=0) + DEFAULT_START_DELAY
+        end = attrs.get("end_time")
+        if end is not None and end <= attrs["start_time"]:
+            raise serializers.ValidationError({"end_time": "end_time must be after start_time."})
+        return attrs
+
+
+class CampaignUpdateSerializer(CampaignFieldsSerializer):
+    """Partial: send only what changes. `status` is refused (use the lifecycle actions)."""
+
+
+def parse(serializer_class: type[serializers.Serializer], data: Any, *, org: Any, partial: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Validate `data`; a failure raises DRF's ValidationError (rendered with a dotted param)."""
+    serializer = serializer_class(data=data, partial=partial, context={"org": org, "uploads": {}})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def unix(value: datetime | None) -> int | None:
+    return int(value.timestamp()) if value is not None else None
+
+
+def _shown_status(status: str) -> str:
+    """Archived ad groups and ads read back as paused (only campaigns show `archived`)."""
+    return Status.PAUSED if status == Status.ARCHIVED else status
+
+
+def campaign_data(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": str(campaign.public_id),
+        "name": campaign.name,
+        "description": campaign.description,
+        "status": campaign.status,
+        "review_status": campaign.review_status,
+        "start_time": unix(campaign.start_time),
+        "end_time": unix(campaign.end_time),
+        "budget": {"lifetime_spend_limit_micros": campaign.lifetime_spend_limit_micros},
+        "pricing_model": campaign.pricing_model,
+        "targeting": {"locations": {"include": [{"country_code": c} for c in campaign.countries]}},
+        "created_at": unix(campaign.created_at),
+        "updated_at": unix(campaign.updated_at),
+    }
+
+
+def ad_group_data(group: AdGroup) -> dict[str, Any]:
+    """Needs `group.campaign` loaded (select_related)."""
+    return {
+        "id": str(group.public_id),
+        "campaign_id": str(group.campaign.public_id),
+        "name": group.name,
+        "context_hints": list(group.context_hints),
+        "bidding_config": {
+            "max_bid_micros": group.max_bid_micros,
+            "billing_event_type": group.billing_event_type,
+        },
+        "status": _shown_status(group.status),
+        "created_at": unix(group.created_at),
+        "updated_at": unix(group.updated_at),
+    }
+
+
+def ad_data(ad: Ad) -> dict[str, Any]:
+    """Needs `ad.ad_group.campaign` loaded (select_related)."""
+    return {
+        "id": str(ad.public_id),
+        "ad_group_id": str(ad.ad_group.public_id),
+        "name": ad.name,
+        "status": _shown_status(ad.status),
+        "review_status": ad.ad_group.campaign.review_status,
+        "creative": {
+            "type": ad.creative_type,
+            "title": ad.title,
+            "body": ad.body,
+            "cta_text": ad.cta_text,
+            "target_url": ad.target_url,
+            "file_id": ad.file_id or None,
+            "image_url": assets.public_url(ad.asset_path),
+        },
+    }
+
+
+# --- output shapes, for the OpenAPI schema -------------------------------------------------
+
+
+class _CountryOut(serializers.Serializer):
+    country_code = serializers.CharField(help_text="ISO 3166-1 alpha-2, upper case.")
+
+
+class _LocationsOut(serializers.Serializer):
+    include = _CountryOut(many=True, help_text="Empty: everywhere.")
+
+
+class _TargetingOut(serializers.Serializer):
+    locations = _LocationsOut()
+
+
+class _BudgetOut(serializers.Serializer):
+    lifetime_spend_limit_micros = serializers.IntegerField()
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+    status = choice_field("active", "paused", "archived")
+    review_status = choice_field("in_review", "approved", "rejected")
+    start_time = serializers.IntegerField(help_text="Unix seconds.")
+    end_time = serializers.IntegerField(allow_null=True, help_text="Unix seconds; null: until the budget is spent.")  # fmt: skip
+    budget = _BudgetOut()
+    pricing_model = choice_field("cpm")
+    targeting = _TargetingOut()
+    created_at = serializers.IntegerField()
+    updated_at = serializers.IntegerField()
+
+
+class _BiddingConfigOut(serializers.Serializer):
+    max_bid_micros = serializers.IntegerField(help_text="CPM in micros.")
+    billing_event_type = choice_field("impression")
+
+
+class AdGroupSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    campaign_id = serializers.UUIDField()
+    name = serializers.CharField()
+    context_hints = serializers.ListField(child=serializers.CharField())
+    bidding_config = _BiddingConfigOut()
+    status = choice_field("active", "paused", help_text="Archived reads back as paused.")
+    created_at = serializers.IntegerField()
+    updated_at = serializers.IntegerField()
+
+
+class _CreativeOut(serializers.Serializer):
+    type = choice_field("chat_card")
+    title = serializers.CharField()
+    body = serializers.CharField()
+    cta_text = serializers.CharField()
+    target_url = serializers.URLField()
+    file_id = serializers.CharField(allow_null=True)
+    image_url = serializers.URLField(allow_null=True, help_text="Public URL of this ad's own copy of the image.")  # fmt: skip
+
+
+class AdSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    ad_group_id = serializers.UUIDField()
+    name = serializers.CharField()
+    status = choice_field("active", "paused", help_text="Archived reads back as paused.")
+    review_status = choice_field(
+        "in_review", "approved", "rejected", help_text="The campaign's review status."
+    )
+    creative = _CreativeOut()

@@ -1,0 +1,56 @@
+"""The OpenAPI schema documents every creatives endpoint, its bodies and its error statuses."""
+
+import pytest
+from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
+
+from creatives.serializers import AdGroupSerializer, AdSerializer, CampaignSerializer
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_the_schema_renders_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("/v1/campaigns", "post", {"201", "400", "401", "403", "404", "429", "503"}),
+        ("/v1/campaigns", "get", {"200", "400", "401", "403", "429"}),
+        ("/v1/campaigns/{campaign_id}", "post", {"200", "400", "401", "403", "404", "429"}),
+        ("/v1/campaigns/{campaign_id}/activate", "post", {"200", "400", "401", "403", "404", "429"}),
+        ("/v1/ad_groups", "get", {"200", "400", "401", "403", "404", "429"}),
+        ("/v1/ads", "post", {"201", "400", "401", "403", "404", "429", "503"}),
+        ("/v1/ads/{ad_id}/archive", "post", {"200", "401", "403", "404", "429"}),
+    ],
+)
+def test_each_operation_documents_its_statuses(schema, path, method, statuses):
+    assert set(schema["paths"][path][method]["responses"]) == statuses
+
+
+def test_creates_document_the_idempotency_key_and_their_error_codes(schema):
+    for path in ("/v1/campaigns", "/v1/ad_groups", "/v1/ads"):
+        operation = schema["paths"][path]["post"]
+        assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", [])]
+        assert "idempotency_key_reused" in operation["responses"]["400"]["description"]
+        assert "requestBody" in operation
+    activate = schema["paths"]["/v1/campaigns/{campaign_id}/activate"]["post"]
+    assert "campaign_not_approved" in activate["responses"]["400"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("serializer", "url"),
+    [
+        (CampaignSerializer, "/v1/campaigns/{campaign}"),
+        (AdGroupSerializer, "/v1/ad_groups/{ad_group}"),
+        (AdSerializer, "/v1/ads/{ad}"),
+    ],  # fmt: skip
+)
+def test_the_documented_fields_are_the_fields_returned(owner, tree, serializer, url):
+    ids = {k: v["id"] for k, v in tree.items()}
+    body = owner.client().get(url.format(**ids)).json()
+    assert set(serializer().fields) == set(body)

@@ -1,0 +1,103 @@
+"""Staff review: the admin review queue and its actions, the review_campaign command."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from creatives.models import Campaign
+from thrad.models import AuditLog
+
+
+@pytest.fixture
+def staff_client(db):
+    user = get_user_model().objects.create_superuser("reviewer", "reviewer@example.com", "pw-123456789")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def admin_action(client, model, action, campaign_ids):
+    pks = [Campaign.objects.get(public_id=cid).pk for cid in campaign_ids]
+    return client.post(f"/admin/creatives/{model}/", {"action": action, "_selected_action": pks})
+
+
+def test_the_review_queue_lists_only_campaigns_in_review(staff_client, create_campaign):
+    waiting = create_campaign(name="Waiting campaign")
+    done = create_campaign(name="Decided campaign")
+    admin_action(staff_client, "campaign", "approve_campaigns", [done["id"]])
+    page = staff_client.get("/admin/creatives/campaigninreview/").content.decode()
+    assert "Waiting campaign" in page
+    assert "Decided campaign" not in page
+    assert Campaign.objects.get(public_id=waiting["id"]).review_status == "in_review"
+
+
+def test_approving_in_the_admin_lets_the_advertiser_activate(owner, staff_client, create_campaign):
+    campaign = create_campaign()
+    response = admin_action(staff_client, "campaigninreview", "approve_campaigns", [campaign["id"]])
+    assert response.status_code == 302
+    body = owner.client().get(f"/v1/campaigns/{campaign['id']}").json()
+    assert body["review_status"] == "approved"
+    activated = owner.client().post(f"/v1/campaigns/{campaign['id']}/activate")
+    assert activated.status_code == 200
+    assert activated.json()["status"] == "active"
+    entry = AuditLog.objects.get(action="campaign_approved")
+    assert entry.actor.username == "reviewer" and campaign["id"] in entry.target
+
+
+def test_rejecting_in_the_admin_blocks_activation_and_pauses_an_active_campaign(owner, staff_client, create_campaign):  # fmt: skip
+    campaign = create_campaign()
+    admin_action(staff_client, "campaign", "approve_campaigns", [campaign["id"]])
+    owner.client().post(f"/v1/campaigns/{campaign['id']}/activate")
+    admin_action(staff_client, "campaign", "reject_campaigns", [campaign["id"]])
+    body = owner.client().get(f"/v1/campaigns/{campaign['id']}").json()
+    assert (body["review_status"], body["status"]) == ("rejected", "paused")
+    refused = owner.client().post(f"/v1/campaigns/{campaign['id']}/activate")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "campaign_not_approved"
+
+
+def test_the_campaign_page_shows_the_ads_escaped_for_review(staff_client, owner, tree):
+    owner.client().post(
+        f"/v1/ads/{tree['ad']['id']}", {"creative": {"title": "<script>x()</script>"}}, format="json"
+    )
+    pk = Campaign.objects.get(public_id=tree["campaign"]["id"]).pk
+    page = staff_client.get(f"/admin/creatives/campaign/{pk}/change/").content.decode()
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page
+    assert "<script>x()</script>" not in page
+    assert "https://www.nike.com/running" in page
+
+
+def test_a_non_staff_user_cannot_review(owner, create_campaign):
+    campaign = create_campaign()
+    client = Client()
+    client.force_login(owner.user)
+    response = admin_action(client, "campaign", "approve_campaigns", [campaign["id"]])
+    assert response.status_code == 302 and "/login" in response["Location"]
+    assert Campaign.objects.get(public_id=campaign["id"]).review_status == "in_review"
+
+
+def test_the_command_approves_and_rejects(owner, create_campaign, capsys):
+    campaign = create_campaign()
+    call_command("review_campaign", campaign["id"], "--approve")
+    assert "approved" in capsys.readouterr().out
+    assert owner.client().get(f"/v1/campaigns/{campaign['id']}").json()["review_status"] == "approved"
+    call_command("review_campaign", campaign["id"], "--reject")
+    assert owner.client().get(f"/v1/campaigns/{campaign['id']}").json()["review_status"] == "rejected"
+    assert AuditLog.objects.filter(actor_label="cli").count() == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["0b5cc0b4-4a2c-4c8a-9bfb-1a8e2c0e1f00", "--approve"],
+        ["not-an-id", "--reject"],
+        ["{id}"],
+        ["{id}", "--approve", "--reject"],
+    ],
+)
+def test_the_command_refuses_unknown_ids_and_needs_exactly_one_decision(create_campaign, args):
+    campaign = create_campaign()
+    with pytest.raises(CommandError):
+        call_command("review_campaign", *[a.replace("{id}", campaign["id"]) for a in args])
+    assert Campaign.objects.get(public_id=campaign["id"]).review_status == "in_review"

@@ -1,0 +1,82 @@
+"""Settings → Security: the Files API IP allowlist, one CIDR per line, validated per line and audited."""
+
+import pytest
+
+from thrad.models import AuditLog, Organization
+from thrad.services import InvalidAllowlistError, organization_ip_allowlist_set
+
+URL = "/dashboard/settings/security"
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner.user)
+    return client
+
+
+def test_the_page_shows_the_allowlist_one_network_per_line(owner_client, owner):
+    Organization.objects.filter(pk=owner.org.pk).update(ip_allowlist=["10.0.0.0/8", "2001:db8::/32"])
+    html = owner_client.get(URL).content.decode()
+    assert ">\n10.0.0.0/8\n2001:db8::/32</textarea>" in html
+    assert "Your address as seen now is <code>127.0.0.1</code>" in html
+
+
+def test_saving_stores_canonical_networks_and_records_who_did_it(owner_client, owner):
+    text = "10.1.2.3/8\n\n  192.0.2.7  \n2001:DB8::/32\n10.0.0.0/8\n"
+    response = owner_client.post(URL, {"ip_allowlist": text}, REMOTE_ADDR="198.51.100.4")
+    assert response.status_code == 302 and response["Location"] == URL
+    owner.org.refresh_from_db()
+    assert owner.org.ip_allowlist == ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]
+    entry = AuditLog.objects.get(action="organization.ip_allowlist")
+    assert (entry.organization, entry.actor, entry.ip_address) == (owner.org, owner.user, "198.51.100.4")
+    assert entry.target == "10.0.0.0/8, 192.0.2.7/32, 2001:db8::/32"
+    assert b"IP allowlist saved." in owner_client.get(URL).content
+
+
+def test_each_bad_line_gets_its_own_error_and_nothing_is_saved(owner_client, owner):
+    text = "10.0.0.0/8\nnot-an-ip\n192.0.2.0/33\n\n300.1.1.1\n"
+    response = owner_client.post(URL, {"ip_allowlist": text})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Line 2: “not-an-ip” is not an IP address or network" in html
+    assert "Line 3: “192.0.2.0/33”" in html
+    assert "Line 5: “300.1.1.1”" in html
+    assert "Line 1" not in html
+    assert 'aria-invalid="true"' in html
+    assert ">\n10.0.0.0/8\nnot-an-ip\n192.0.2.0/33\n\n300.1.1.1\n</textarea>" in html  # input kept to fix
+    owner.org.refresh_from_db()
+    assert owner.org.ip_allowlist == []
+    assert not AuditLog.objects.filter(action="organization.ip_allowlist").exists()
+
+
+def test_too_many_networks_are_refused(owner_client, owner):
+    text = "\n".join(f"10.0.{i // 256}.{i % 256}" for i in range(101))
+    response = owner_client.post(URL, {"ip_allowlist": text})
+    assert response.status_code == 400
+    assert b"At most 100 networks; there are 101." in response.content
+    owner.org.refresh_from_db()
+    assert owner.org.ip_allowlist == []
+
+
+def test_an_empty_list_clears_the_allowlist(owner_client, owner):
+    Organization.objects.filter(pk=owner.org.pk).update(ip_allowlist=["10.0.0.0/8"])
+    owner_client.post(URL, {"ip_allowlist": "  \n"})
+    owner.org.refresh_from_db()
+    assert owner.org.ip_allowlist == []
+    assert AuditLog.objects.get(action="organization.ip_allowlist").target == "cleared (any address)"
+
+
+def test_saving_the_same_list_again_records_nothing(owner_client, owner):
+    owner_client.post(URL, {"ip_allowlist": "10.0.0.0/8"})
+    response = owner_client.post(URL, {"ip_allowlist": "10.0.0.0/8\n"}, follow=True)
+    assert b"No changes to save." in response.content
+    assert AuditLog.objects.filter(action="organization.ip_allowlist").count() == 1
+
+
+def test_the_service_refuses_bad_networks_whoever_calls_it(owner):
+    with pytest.raises(InvalidAllowlistError) as caught:
+        organization_ip_allowlist_set(org=owner.org, cidrs=["10.0.0.0/8", "bogus"])
+    assert caught.value.code == "invalid_ip_allowlist"
+    assert "'bogus'" in caught.value.message
+    owner.org.refresh_from_db()
+    assert owner.org.ip_allowlist == []

@@ -1,0 +1,1 @@
+"""The org admins' dashboard at /dashboard/: server-rendered pages, no front-end build step."""
