@@ -234,20 +234,31 @@ def upload_create_from_url(*, org: Organization, api_key: ApiKey | None, image_u
         ssrf.check_url(image_url)
     except ssrf.UrlRefused as exc:
         raise InvalidImageUrlError(exc.message, param="image_url") from exc
-    assert isinstance(image_url, str)
+    url = str(image_url)
     policy, stem = fetch_policy(), upload_stem_new()
-    result = fetch_image.apply_async((image_url, stem, policy.as_json()))
+    result = fetch_image.apply_async((url, stem, policy.as_json()))
     try:
         outcome = result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN)
     except CeleryTimeoutError as exc:
-        stored_image_cleanup.apply_async((stem,), countdown=settings.UPLOAD_FETCH_CLEANUP_DELAY)
+        _cleanup_later(stored_image_cleanup, stem)
         raise ImageFetchFailedError("Fetching the image took too long.", param="image_url") from exc
+    except Exception:
+        _cleanup_later(stored_image_cleanup, stem)  # e.g. the result backend went away
+        raise
     finally:
         result.forget()
     if not outcome.get("ok"):
         raise upload_error(outcome["code"], outcome["message"], param="image_url")
     return _row_create(org=org, api_key=api_key, name=outcome["name"], meta=outcome,
-                       source=UploadedFile.Source.URL, source_url=image_url)  # fmt: skip
+                       source=UploadedFile.Source.URL, source_url=url)  # fmt: skip
+
+
+def _cleanup_later(task: Any, stem: str) -> None:
+    """Have a worker delete what the fetch may still store under `stem`, once it surely stopped."""
+    try:
+        task.apply_async((stem,), countdown=settings.UPLOAD_FETCH_CLEANUP_DELAY)
+    except Exception as exc:  # noqa: BLE001 - the broker is down too: say what may linger
+        logger.warning("could not schedule the clean-up of %s: %r", stem, exc)
 
 
 def image_fetch_store(*, url: str, stem: str, policy: fetch.FetchPolicy) -> dict[str, Any]:
