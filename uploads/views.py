@@ -111,21 +111,26 @@ def _file_part(request: Request) -> UploadedPart:
 
 def _parse_multipart(request: Request) -> tuple[Any, Any]:
     """Form fields and file parts; file parts stream to temp files, cut past 5 MB each."""
+    try:
+        return _parse_capped(request)
+    except RequestTooLargeError as exc:
+        raise FileTooLargeError(param="file") from exc
+    except (drf.ParseError, SuspiciousOperation) as exc:
+        raise InvalidValueError("The multipart body could not be read.") from exc
+    except UnreadablePostError as exc:
+        raise InvalidFileError("The request body ended early.", param="file") from exc
+
+
+def _parse_capped(request: Request) -> tuple[Any, Any]:
     django_request = request._request
     handler = CappedUploadHandler(django_request, max_file_bytes=services.MAX_BYTES)
     django_request.upload_handlers = [handler]
     try:
         limit_request_body(django_request, MULTIPART_MAX_BODY)
         return request.POST, request.FILES
-    except BaseException as exc:
+    except BaseException:
         if getattr(handler, "file", None) is not None:
-            handler.file.close()  # the part being received when parsing stopped
-        if isinstance(exc, RequestTooLargeError):
-            raise FileTooLargeError(param="file") from exc
-        if isinstance(exc, (drf.ParseError, SuspiciousOperation)):
-            raise InvalidValueError("The multipart body could not be read.") from exc
-        if isinstance(exc, UnreadablePostError):
-            raise InvalidFileError("The request body ended early.", param="file") from exc
+            handler.file.close()  # the part being received when parsing stopped (a temp file)
         raise
 
 
