@@ -19,7 +19,7 @@ JSON
     off=$((port - 8333))
     nohup "$weed" server -dir="$state/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
       -master.port=$((19333 + off)) -volume.port=$((18080 + off)) -filer.port=$((18888 + off)) \
-      -s3 -s3.port="$port" -s3.port.iceberg=0 -s3.config="$state/s3.json" \
+      -s3 -s3.port="$port" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$state/s3.json" \
       -master.volumeSizeLimitMB=256 -volume.max=50 -master.telemetry=false >"$state/log" 2>&1 &
     echo $! > "$state/pid"
     # Ready when a real object round-trips (the S3 port answers before volumes are writable).
@@ -40,6 +40,12 @@ PY
     done
     echo "SeaweedFS did not start; log: $state/log" >&2; tail -20 "$state/log" >&2; exit 1 ;;
   stop)
-    [ -f "$state/pid" ] && kill "$(cat "$state/pid")" 2>/dev/null || true ;;
+    # Wait for the exit (it takes seconds), so a start right after finds its ports free.
+    if [ -f "$state/pid" ]; then
+      pid="$(cat "$state/pid")"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.5; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi ;;
   *) echo "usage: $0 start|stop [PORT]" >&2; exit 2 ;;
 esac

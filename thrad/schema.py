@@ -19,10 +19,11 @@ class ApiKeyBearerScheme(OpenApiAuthenticationExtension):
 
 class ApiKeyHeaderScheme(OpenApiAuthenticationExtension):
     target_class = "thrad.authentication.ApiKeyOrHeaderAuthentication"
-    name = ["ApiKeyBearer", "ApiKeyHeader"]
+    # Its own bearer scheme name: one name may belong to only one authentication class.
+    name = ["ApiKeyOrHeaderBearer", "ApiKeyHeader"]
 
     def get_security_requirement(self, auto_schema):  # type: ignore[no-untyped-def]
-        return [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}]
+        return [{"ApiKeyOrHeaderBearer": []}, {"ApiKeyHeader": []}]
 
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
         return [

@@ -1,0 +1,124 @@
+"""Reads of the Files API, always scoped to the caller's organization.
+
+Listing is newest first with an opaque cursor: base64url of `[created_at, key]` of the last
+row shown, so pages stay stable while files are added or deleted.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+from boto3.exceptions import Boto3Error
+from botocore.exceptions import BotoCoreError, ClientError
+from django.core.files.storage import default_storage
+from django.db.models import Q
+
+from thrad.errors import ApplicationError, NotFoundError, StorageUnavailableError
+from thrad.models import Organization
+from uploads.models import StoredFile
+
+# What the storage backends raise when the object store cannot be reached, read or written.
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError, Boto3Error)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+DOWNLOAD_CHUNK = 64 * 1024
+
+
+class InvalidCursorError(ApplicationError):
+    default_code = "invalid_cursor"
+    default_message = "The cursor is not one this API returned; start again without it."
+
+
+class InvalidLimitError(ApplicationError):
+    default_code = "invalid_limit"
+    default_message = f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}."
+
+
+@dataclass
+class FilePage:
+    files: list[StoredFile]
+    next_cursor: str | None
+    used_bytes: int
+    quota_bytes: int
+
+
+def stored_file_get(*, org: Organization, key: str) -> StoredFile:
+    """One of the organization's files; another organization's key is NotFoundError too."""
+    stored = StoredFile.objects.for_org(org).filter(key=key).first()
+    if stored is None:
+        raise NotFoundError("No such file.")
+    return stored
+
+
+def cursor_encode(stored: StoredFile) -> str:
+    raw = json.dumps([stored.created_at.isoformat(), stored.key]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> tuple[datetime, str]:
+    """The position a cursor stands for; InvalidCursorError for anything we did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, key = json.loads(raw)
+        when = datetime.fromisoformat(created)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InvalidCursorError() from exc
+    if when.tzinfo is None or not isinstance(key, str) or len(cursor) > 1000:
+        raise InvalidCursorError()
+    return when, key
+
+
+def page_size(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidLimitError()
+    return int(raw)
+
+
+def stored_file_list(*, org: Organization, cursor: str | None, limit: int = DEFAULT_PAGE_SIZE) -> FilePage:  # fmt: skip
+    """A page of the organization's files, newest first, with its storage usage."""
+    files = StoredFile.objects.for_org(org).order_by("-created_at", "-key")
+    if cursor:
+        when, key = cursor_decode(cursor)
+        files = files.filter(Q(created_at__lt=when) | Q(created_at=when, key__lt=key))
+    rows = list(files[: limit + 1])
+    usage = Organization.objects.values_list("storage_used_bytes", "storage_quota_bytes").get(pk=org.pk)
+    next_cursor = cursor_encode(rows[limit - 1]) if len(rows) > limit else None
+    return FilePage(files=rows[:limit], next_cursor=next_cursor, used_bytes=usage[0], quota_bytes=usage[1])
+
+
+def _open(key: str) -> IO[bytes]:
+    bucket = getattr(default_storage, "bucket_name", None)
+    if bucket is None:
+        return default_storage.open(key, "rb")
+    # S3: read the object's body as it arrives (django-storages' File downloads it all first).
+    client = default_storage.connection.meta.client  # type: ignore[attr-defined]
+    return client.get_object(Bucket=bucket, Key=key)["Body"]
+
+
+def stored_file_open(*, stored: StoredFile) -> IO[bytes]:
+    """The stored bytes as a stream; NotFoundError when they are gone, 503 when storage is down."""
+    try:
+        return _open(stored.key)
+    except FileNotFoundError as exc:
+        raise NotFoundError("No such file.") from exc
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise NotFoundError("No such file.") from exc
+        raise StorageUnavailableError("File storage is unavailable; try again later.") from exc
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailableError("File storage is unavailable; try again later.") from exc
+
+
+def chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    """The stream in 64 KiB pieces; closes it when done or when the client goes away."""
+    try:
+        yield from iter(lambda: stream.read(DOWNLOAD_CHUNK), b"")
+    finally:
+        stream.close()

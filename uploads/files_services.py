@@ -1,0 +1,130 @@
+"""Writes of the Files API: store parts against the organization's quota, delete files.
+
+Quota rule: a part's bytes are reserved with one conditional UPDATE before anything is written,
+so concurrent requests can never push an organization past its quota; every later failure
+(storage write, database row) gives the bytes back, and so does a delete, exactly once.
+"""
+
+import secrets
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+
+from thrad.errors import NotFoundError, StorageUnavailableError
+from thrad.models import ApiKey, Organization
+from uploads import files_validation
+from uploads.files_selectors import STORAGE_ERRORS, stored_file_get
+from uploads.files_validation import Accepted, PartRejected
+from uploads.models import StoredFile
+from uploads.streaming import is_oversized
+
+
+@dataclass
+class UploadResult:
+    uploaded: list[StoredFile] = field(default_factory=list)
+    errors: list[tuple[str, PartRejected]] = field(default_factory=list)
+
+
+def quota_reserve(*, org_id: int, size: int) -> bool:
+    """Add `size` to the used bytes only if they still fit: `used + size <= quota`, one UPDATE."""
+    fits = Organization.objects.filter(pk=org_id, storage_used_bytes__lte=F("storage_quota_bytes") - size)
+    return fits.update(storage_used_bytes=F("storage_used_bytes") + size) == 1
+
+
+def quota_release(*, org_id: int, size: int) -> None:
+    """Give `size` reserved or stored bytes back to the organization."""
+    Organization.objects.filter(pk=org_id).update(storage_used_bytes=F("storage_used_bytes") - size)
+
+
+def stored_file_key(*, org: Organization, filename: str) -> str:
+    """`files/<org public_id>/<uuid>_<safe name>`; the uuid carries 128 bits from `secrets`."""
+    token = uuid.UUID(bytes=secrets.token_bytes(16))
+    return f"files/{org.public_id}/{token}_{files_validation.safe_name(filename)}"
+
+
+def _storage_save(key: str, content: IO[bytes]) -> str:
+    content.seek(0)
+    try:
+        return default_storage.save(key, content)
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailableError() from exc
+
+
+def _storage_delete_quietly(key: str) -> None:
+    try:
+        default_storage.delete(key)
+    except STORAGE_ERRORS:
+        pass  # the row is gone or never written: an orphan object is harmless and private
+
+
+def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: UploadedFile, accepted: Accepted) -> StoredFile:  # fmt: skip
+    """Reserve the part's bytes, write them to storage, record the row; undo on any failure.
+
+    Raises PartRejected("quota_exceeded") when the part does not fit, StorageUnavailableError
+    when the object store fails (nothing charged).
+    """
+    size = int(upload.size or 0)
+    if not quota_reserve(org_id=org.pk, size=size):
+        raise PartRejected("quota_exceeded", "The organization's storage quota would be exceeded.")
+    with ExitStack() as undo:
+        undo.callback(quota_release, org_id=org.pk, size=size)
+        key = _storage_save(stored_file_key(org=org, filename=upload.name or "file"), upload)
+        undo.callback(_storage_delete_quietly, key)
+        stored = StoredFile.objects.create(
+            organization=org, api_key=api_key, key=key, filename=upload.name or "file",
+            mime_type=accepted.mime, size=size, is_image=accepted.is_image,
+        )  # fmt: skip
+        undo.pop_all()
+    return stored
+
+
+def _judge(upload: UploadedFile) -> Accepted:
+    size, oversized = int(upload.size or 0), is_oversized(upload)
+    return files_validation.judge(upload, name=upload.name or "", size=size, oversized=oversized)
+
+
+def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[UploadedFile]) -> UploadResult:  # fmt: skip
+    """Judge and store each part alone, in order. When storage fails, the parts this request
+    already stored are removed again and StorageUnavailableError propagates (nothing charged).
+    """
+    result = UploadResult()
+    try:
+        for upload in uploads:
+            try:
+                result.uploaded.append(stored_file_create(org=org, api_key=api_key, upload=upload, accepted=_judge(upload)))  # fmt: skip
+            except PartRejected as rejected:
+                result.errors.append((upload.name or "", rejected))
+    except StorageUnavailableError:
+        for stored in result.uploaded:
+            _row_delete(stored)
+            _storage_delete_quietly(stored.key)
+        raise
+    return result
+
+
+def _row_delete(stored: StoredFile) -> bool:
+    """Delete the row and give its bytes back, once: only the caller whose DELETE hit the row does."""
+    with transaction.atomic():
+        deleted, _ = StoredFile.objects.filter(pk=stored.pk).delete()
+        if deleted:
+            quota_release(org_id=stored.organization_id, size=stored.size)
+    return bool(deleted)
+
+
+def stored_file_delete(*, org: Organization, key: str) -> None:
+    """Delete one of the organization's files: bytes first (503 if storage is down, nothing
+    changes), then the row, and the quota given back exactly once even under concurrent deletes.
+    """
+    stored = stored_file_get(org=org, key=key)
+    try:
+        default_storage.delete(stored.key)
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailableError("File storage is unavailable; nothing was deleted.") from exc
+    if not _row_delete(stored):
+        raise NotFoundError()
