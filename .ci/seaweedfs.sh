@@ -20,7 +20,7 @@ JSON
     nohup "$weed" server -dir="$state/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
       -master.port=$((19333 + off)) -volume.port=$((18080 + off)) -filer.port=$((18888 + off)) \
       -s3 -s3.port="$port" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$state/s3.json" \
-      -master.volumeSizeLimitMB=256 -volume.max=50 -master.telemetry=false >"$state/log" 2>&1 &
+      -master.volumeSizeLimitMB=64 -volume.max=300 -master.telemetry=false >"$state/log" 2>&1 &
     echo $! > "$state/pid"
     # Ready when a real object round-trips (the S3 port answers before volumes are writable).
     for _ in $(seq 120); do

@@ -144,7 +144,9 @@ if STORAGE_BACKEND == "s3":
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "default_acl": "private",
-            "file_overwrite": False,
+            # Every name we store under carries 128 random bits, so skip the HEAD request
+            # django-storages would send to find a free name before each write.
+            "file_overwrite": True,
             "querystring_auth": True,
             "addressing_style": "path",
             "signature_version": "s3v4",
@@ -231,6 +233,14 @@ RATE_LIMIT_FILES_PER_MINUTE = env_int("RATE_LIMIT_FILES_PER_MINUTE", 10, minimum
 RATE_LIMIT_KEY_PREFIX = env_str("RATE_LIMIT_KEY_PREFIX", "thrad:rl")
 
 UPLOAD_FETCH_ALLOWED_CIDRS = env_list("UPLOAD_FETCH_ALLOWED_CIDRS")
+# /v1/upload URL fetches (seconds): per connect, per read, and the whole fetch. The view waits
+# for the task until the deadline plus a margin for the store; what a late task stored anyway
+# is deleted after the cleanup delay (longer than the task's hard time limit).
+UPLOAD_FETCH_CONNECT_TIMEOUT = env_int("UPLOAD_FETCH_CONNECT_TIMEOUT", 5, minimum=1)
+UPLOAD_FETCH_READ_TIMEOUT = env_int("UPLOAD_FETCH_READ_TIMEOUT", 10, minimum=1)
+UPLOAD_FETCH_DEADLINE = env_int("UPLOAD_FETCH_DEADLINE", 15, minimum=1)
+UPLOAD_FETCH_WAIT_MARGIN = 10
+UPLOAD_FETCH_CLEANUP_DELAY = 120
 TRUSTED_PROXY_CIDRS = env_list("TRUSTED_PROXY_CIDRS")
 
 BID_TTL_SECONDS = env_int("BID_TTL_SECONDS", 60, minimum=1)

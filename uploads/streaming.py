@@ -85,6 +85,12 @@ class CountingStream:
         self._add(len(data))
         return data
 
+    def close(self) -> None:
+        """Django closes the stream after reading `request.body`."""
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
     def _add(self, n: int) -> None:
         self.count += n
         if self.count > self._limit:

@@ -1,8 +1,14 @@
 from django.urls import path
 
 from uploads import files_views
+from uploads.views import UploadCreateApi
 
 urlpatterns: list = []
+
+# Advertiser API
+urlpatterns += [
+    path("v1/upload", UploadCreateApi.as_view(), name="v1-upload"),
+]
 
 # Files API
 urlpatterns += [

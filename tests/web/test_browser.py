@@ -4,6 +4,7 @@ Screenshots of the overview and the API keys page at 1280 and 390 px wide are sa
 test-artifacts/screenshots/ (git-ignored).
 """
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from PIL import Image
 
 from creatives.models import Campaign
 from thrad.models import AuditLog, Membership
@@ -62,8 +64,11 @@ def _log_in(page, username: str, password: str = PASSWORD) -> None:
 
 
 def _api_status(base: str, secret: str) -> int:
-    """An authenticated advertiser API call with the key, as the customer's code would make it."""
-    with requests.get(f"{base}/v1/ad_account", headers={"Authorization": f"Bearer {secret}"}, timeout=30) as response:  # fmt: skip
+    """Upload a creative image with the key, as the advertiser's code would (201 when accepted)."""
+    image = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(image, "PNG")
+    files = {"file": ("creative.png", image.getvalue(), "image/png")}
+    with requests.post(f"{base}/v1/upload", headers={"Authorization": f"Bearer {secret}"}, files=files, timeout=30) as response:  # fmt: skip
         return response.status_code
 
 
@@ -106,7 +111,7 @@ def test_a_key_is_created_copied_used_rotated_and_revoked_in_the_browser(page, l
     first = _copy_secret(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "new-secret-1280.png"), full_page=True)
-    assert _api_status(live_server.url, first) == 200
+    assert _api_status(live_server.url, first) == 201
 
     page.reload()  # the secret is gone for good
     page.wait_for_url("**/settings/api-keys")
@@ -118,8 +123,8 @@ def test_a_key_is_created_copied_used_rotated_and_revoked_in_the_browser(page, l
     page.wait_for_url("**/settings/api-keys/new-secret")
     second = _copy_secret(page)
     assert second != first
-    assert _api_status(live_server.url, second) == 200
-    assert _api_status(live_server.url, first) == 200  # the old key works within the grace window
+    assert _api_status(live_server.url, second) == 201
+    assert _api_status(live_server.url, first) == 201  # the old key works within the grace window
 
     page.get_by_role("link", name="back to API keys").click()
     grace = page.locator("section", has=page.get_by_role("heading", name="In rotation grace"))
@@ -226,7 +231,7 @@ def test_staff_issue_a_key_in_the_admin_and_see_its_secret_once(page, live_serve
     secret = page.evaluate("navigator.clipboard.readText()")
     assert secret == page.locator("#secret-1").input_value()
     _screenshots(page, "admin-new-secret", reload=False)
-    assert _api_status(live_server.url, secret) == 200
+    assert _api_status(live_server.url, secret) == 201
     page.reload()
     page.wait_for_url("**/admin/thrad/apikey/")
     assert secret not in page.content()

@@ -1,0 +1,281 @@
+"""Advertiser image uploads (`POST /v1/upload`): validate, store, record. Every write lives here.
+
+A file part is judged here, in the web process. A URL is fetched by the Celery task
+`uploads.tasks.fetch_image`, which fetches, validates and stores under a name the web process
+chose, and returns the image's metadata; the web process then writes the row. Nothing is left
+behind on failure: no row without bytes, no bytes without a row.
+"""
+
+import hashlib
+import logging
+import secrets
+import tempfile
+import time
+from typing import IO, Any
+
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile as UploadedPart
+from django.db import transaction
+from django.utils import timezone
+
+from thrad.clientip import parse_networks
+from thrad.errors import ApplicationError, StorageUnavailableError
+from thrad.models import ApiKey, Organization
+from uploads import fetch, sniff, ssrf
+from uploads.models import UploadedFile
+from uploads.streaming import is_oversized
+
+logger = logging.getLogger("uploads")
+
+MAX_BYTES = 5 * 1024 * 1024
+FORMATS = ("PNG", "JPEG", "WEBP")
+EXTENSIONS = ("png", "jpg", "webp")
+# Decoding holds every pixel in memory, so the pixel cap is a memory budget of about 100 MB
+# per image: Pillow holds PNG at 4 bytes a pixel and WebP at about 16 (its animation decoder
+# keeps two canvases and a copy); JPEG is decoded at 1/8 scale, so sniff's 50 MP cap applies.
+PIXEL_CAPS = {"JPEG": sniff.MAX_PIXELS, "PNG": 25_000_000, "WEBP": 6_250_000}
+_FORMAT_FIELD = {"PNG": UploadedFile.Format.PNG, "JPEG": UploadedFile.Format.JPEG, "WEBP": UploadedFile.Format.WEBP}  # fmt: skip
+
+
+class InvalidValueError(ApplicationError):
+    default_code = "invalid_value"
+    default_message = "Send exactly one of a multipart 'file' part or a JSON 'image_url'."
+
+
+class InvalidFileError(ApplicationError):
+    default_code = "invalid_file"
+    default_message = "The file is not a readable image."
+
+
+class FileTooLargeError(ApplicationError):
+    default_code = "file_too_large"
+    default_message = f"The image is larger than {MAX_BYTES} bytes (5 MB)."
+
+
+class UnsupportedMimetypeError(ApplicationError):
+    default_code = "unsupported_mimetype"
+    default_message = "Only PNG, JPEG and WebP images are accepted."
+
+
+class InvalidImageUrlError(ApplicationError):
+    default_code = "invalid_image_url"
+    default_message = "image_url must be an absolute http(s) URL of a public host."
+
+
+class ImageFetchFailedError(ApplicationError):
+    default_code = "image_fetch_failed"
+    default_message = "The image could not be fetched."
+
+
+class TooManyRedirectsError(ApplicationError):
+    default_code = "too_many_redirects"
+    default_message = "The image URL answered with a redirect; redirects are not followed."
+
+
+_ERRORS: dict[str, type[ApplicationError]] = {
+    cls.default_code: cls
+    for cls in (InvalidFileError, FileTooLargeError, UnsupportedMimetypeError, InvalidImageUrlError,
+                ImageFetchFailedError, TooManyRedirectsError, StorageUnavailableError)
+}  # fmt: skip
+
+
+def upload_error(code: str, message: str | None = None, *, param: str | None) -> ApplicationError:
+    """The contract's error for a failure code of validation, fetch or storage."""
+    cls = _ERRORS.get(code, InvalidFileError)
+    return cls(message, param=None if cls is StorageUnavailableError else param)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """SVG, HTML, JSON, CSV...: a real file of another type, not a broken image."""
+    if not head or b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # only a character cut by the end of the sample
+    return True
+
+
+def image_check(fp: IO[bytes]) -> tuple[sniff.ImageInfo, int, str]:
+    """Judge `fp` by its bytes alone: (image info, size, sha256 hex) or the contract's error
+    (`invalid_file`, `unsupported_mimetype`, `file_too_large`) with param None."""
+    size, digest = _size_and_digest(fp)
+    if size > MAX_BYTES:
+        raise FileTooLargeError()
+    head = fp.read(512)
+    fp.seek(0)
+    try:
+        info = sniff.image_info(fp, formats=FORMATS, max_pixels=pixel_cap(sniff.magic_kind(head)))
+    except sniff.SniffError as exc:
+        if exc.code == "unsupported" or (sniff.magic_kind(head) is None and _looks_like_text(head)):
+            raise UnsupportedMimetypeError() from exc
+        raise InvalidFileError(exc.message) from exc
+    return info, size, digest
+
+
+def pixel_cap(kind: str | None) -> int:
+    """The most pixels an image of `kind` may have."""
+    return PIXEL_CAPS.get(kind or "", sniff.MAX_PIXELS)
+
+
+def _size_and_digest(fp: IO[bytes]) -> tuple[int, str]:
+    fp.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: fp.read(64 * 1024), b""):
+        size += len(chunk)
+        digest.update(chunk)
+    fp.seek(0)
+    return size, digest.hexdigest()
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+
+def upload_stem_new() -> str:
+    """A fresh storage name without extension: `uploads/YYYY/MM/<32 lowercase hex>`."""
+    return f"uploads/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+def image_store(*, name: str, fp: IO[bytes], replace: bool = False) -> None:
+    """Write `fp` to default storage at exactly `name`; StorageUnavailableError (and nothing
+    left behind) when the storage fails. `replace` makes a re-run idempotent (a task retry)."""
+    try:
+        if replace and default_storage.exists(name):
+            default_storage.delete(name)
+        fp.seek(0)
+        saved = default_storage.save(name, File(fp, name=name.rsplit("/", 1)[-1]))
+    except Exception as exc:  # noqa: BLE001 - any failure of the store means "unavailable"
+        logger.warning("storage write failed for %s: %r", name, exc)
+        _storage_delete([name])
+        raise StorageUnavailableError() from exc
+    if saved != name:
+        _storage_delete([name, saved])
+        raise StorageUnavailableError()
+
+
+def _storage_delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception as exc:  # noqa: BLE001 - storage down: the object may linger, say so
+            logger.warning("could not delete %s: %r", name, exc)
+
+
+def stored_image_discard(*, stem: str) -> None:
+    """Delete the bytes stored under `stem` (any image extension) that no UploadedFile row
+    refers to: what a fetch left after the web process stopped waiting. Safe to repeat."""
+    names = [f"{stem}.{ext}" for ext in EXTENSIONS]
+    kept = set(UploadedFile.objects.filter(file_id__in=names).values_list("file_id", flat=True))
+    _storage_delete([name for name in names if name not in kept])
+
+
+def _row_create(*, org: Organization, api_key: ApiKey | None, name: str, meta: dict[str, Any],
+                source: str, source_url: str = "") -> UploadedFile:  # fmt: skip
+    """Write the row for bytes already stored at `name`; on failure delete the bytes."""
+    try:
+        with transaction.atomic():
+            return UploadedFile.objects.create(
+                organization=org, api_key=api_key, file_id=name, format=_FORMAT_FIELD[meta["format"]],
+                size=meta["size"], sha256=meta["sha256"], width=meta["width"], height=meta["height"],
+                source=source, source_url=source_url,
+            )  # fmt: skip
+    except BaseException:
+        _storage_delete([name])
+        raise
+
+
+def _meta(info: sniff.ImageInfo, size: int, digest: str) -> dict[str, Any]:
+    return {"format": info.format, "ext": info.ext, "size": size, "sha256": digest,
+            "width": info.width, "height": info.height}  # fmt: skip
+
+
+# --- the two ways in -------------------------------------------------------------------------
+
+
+def upload_create_from_file(*, org: Organization, api_key: ApiKey | None, part: UploadedPart) -> UploadedFile:
+    """Validate an uploaded file part, store it and record it. Errors carry param `file`."""
+    if is_oversized(part):
+        raise FileTooLargeError(param="file")
+    try:
+        info, size, digest = image_check(part)
+    except ApplicationError as exc:
+        exc.param = "file"
+        raise
+    name = f"{upload_stem_new()}.{info.ext}"
+    image_store(name=name, fp=part)
+    return _row_create(org=org, api_key=api_key, name=name, meta=_meta(info, size, digest),
+                       source=UploadedFile.Source.UPLOAD)  # fmt: skip
+
+
+def fetch_policy() -> fetch.FetchPolicy:
+    """This request's fetch limits, from settings; the deadline starts now."""
+    return fetch.FetchPolicy(
+        max_bytes=MAX_BYTES,
+        deadline=time.time() + settings.UPLOAD_FETCH_DEADLINE,
+        connect_timeout=settings.UPLOAD_FETCH_CONNECT_TIMEOUT,
+        read_timeout=settings.UPLOAD_FETCH_READ_TIMEOUT,
+        allowed=parse_networks(settings.UPLOAD_FETCH_ALLOWED_CIDRS),
+    )
+
+
+def upload_create_from_url(*, org: Organization, api_key: ApiKey | None, image_url: object) -> UploadedFile:
+    """Fetch `image_url` in the Celery task, wait for it with a bound, record the stored image.
+    Errors carry param `image_url` (storage failures: none)."""
+    from uploads.tasks import fetch_image, stored_image_cleanup
+
+    try:
+        ssrf.check_url(image_url)
+    except ssrf.UrlRefused as exc:
+        raise InvalidImageUrlError(exc.message, param="image_url") from exc
+    url = str(image_url)
+    policy, stem = fetch_policy(), upload_stem_new()
+    result = fetch_image.apply_async((url, stem, policy.as_json()))
+    try:
+        outcome = result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN)
+    except CeleryTimeoutError as exc:
+        _cleanup_later(stored_image_cleanup, stem)
+        raise ImageFetchFailedError("Fetching the image took too long.", param="image_url") from exc
+    except Exception:
+        _cleanup_later(stored_image_cleanup, stem)  # e.g. the result backend went away
+        raise
+    finally:
+        result.forget()
+    if not outcome.get("ok"):
+        raise upload_error(outcome["code"], outcome["message"], param="image_url")
+    return _row_create(org=org, api_key=api_key, name=outcome["name"], meta=outcome,
+                       source=UploadedFile.Source.URL, source_url=url)  # fmt: skip
+
+
+def _cleanup_later(task: Any, stem: str) -> None:
+    """Have a worker delete what the fetch may still store under `stem`, once it surely stopped."""
+    try:
+        task.apply_async((stem,), countdown=settings.UPLOAD_FETCH_CLEANUP_DELAY)
+    except Exception as exc:  # noqa: BLE001 - the broker is down too: say what may linger
+        logger.warning("could not schedule the clean-up of %s: %r", stem, exc)
+
+
+def image_fetch_store(*, url: str, stem: str, policy: fetch.FetchPolicy) -> dict[str, Any]:
+    """Fetch `url` under `policy`, validate the bytes and store them at `stem.<ext>`.
+
+    Returns the metadata ({"ok": True, name, format, size, sha256, width, height}) or
+    {"ok": False, code, message}. Stores nothing once the deadline has passed.
+    """
+    with tempfile.TemporaryFile() as out:
+        try:
+            fetch.fetch(url, out, policy=policy)
+            info, size, digest = image_check(out)
+            policy.remaining()  # the web process stops waiting at the deadline: don't store after it
+            name = f"{stem}.{info.ext}"
+            image_store(name=name, fp=out, replace=True)
+        except fetch.FetchError as exc:
+            return {"ok": False, "code": exc.code, "message": exc.message}
+        except ApplicationError as exc:
+            return {"ok": False, "code": exc.code, "message": exc.message}
+    return {"ok": True, "name": name, **_meta(info, size, digest)}
