@@ -136,6 +136,28 @@ def test_the_overview_series_covers_thirty_days_ending_today(owner):
     assert series[0].day == date(2026, 1, 31) and series[-1].day == date(2026, 3, 1)
 
 
+def test_the_overview_series_sums_the_dsp_counters_per_day_for_this_org_only(owner, outsider):
+    from datetime import UTC, datetime
+
+    from bids.models import AdStatsHourly
+    from tests.bids import factories
+
+    def stats(org, hour: datetime, impressions: int, clicks: int, spend: int) -> None:
+        group = factories.ad_group(factories.campaign(org))
+        AdStatsHourly.objects.create(ad=factories.ad(group), hour=hour, organization=org, campaign=group.campaign,
+                                     ad_group=group, impressions=impressions, clicks=clicks, spend_micros=spend)  # fmt: skip
+
+    stats(owner.org, datetime(2026, 3, 1, 0, tzinfo=UTC), 10, 1, 75_000)
+    stats(owner.org, datetime(2026, 3, 1, 23, tzinfo=UTC), 5, 2, 25_000)
+    stats(owner.org, datetime(2026, 2, 27, 12, tzinfo=UTC), 7, 0, 1_000)
+    stats(owner.org, datetime(2026, 1, 30, 23, tzinfo=UTC), 999, 9, 9)  # a day before the window
+    stats(outsider.org, datetime(2026, 3, 1, 12, tzinfo=UTC), 1000, 100, 1_000_000)
+    series = overview_series(org=owner.org, today=date(2026, 3, 1))
+    assert series[-1] == charts.DayPoint(date(2026, 3, 1), 15, 3, 100_000)
+    assert series[-3] == charts.DayPoint(date(2026, 2, 27), 7, 0, 1_000)
+    assert sum(p.impressions for p in series) == 22
+
+
 @pytest.mark.parametrize(
     "used, quota, percent",
     [(0, 100, 0), (1, 100, 1), (50, 200, 25), (100, 100, 100), (300, 100, 100), (0, 0, 0), (5, 0, 100)],

@@ -2,11 +2,14 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from bids.models import AdStatsHourly
 from creatives.models import Campaign
 from thrad.dashboard.charts import DayPoint
 from thrad.models import ApiKey, AuditLog, Membership, Organization
@@ -96,10 +99,23 @@ def storage_usage(*, org: Organization) -> StorageUsage:
 
 
 def overview_series(*, org: Organization, days: int = 30, today: date | None = None) -> list[DayPoint]:
-    """One point per UTC day, oldest first, ending today: impressions, clicks and spend (micros).
-
-    The figures are to be read from the DSP's hourly per-ad counters once that model exists;
-    until it does, every day reads zero.
-    """
+    """One point per UTC day, oldest first, ending today: impressions, clicks and spend (micros),
+    summed from the DSP's hourly per-ad counters in one grouped query."""
     today = today or timezone.now().date()
-    return [DayPoint(today - timedelta(days=offset), 0, 0, 0) for offset in range(days - 1, -1, -1)]
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    rows = (
+        AdStatsHourly.objects.filter(organization=org, hour__gte=start, hour__lt=start + timedelta(days=days))
+        .annotate(day=TruncDate("hour", tzinfo=UTC))
+        .values("day")
+        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), spend=Sum("spend_micros"))
+    )
+    by_day = {row["day"]: row for row in rows}
+    points = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day, {})
+        points.append(
+            DayPoint(day, row.get("impressions") or 0, row.get("clicks") or 0, row.get("spend") or 0)
+        )
+    return points
