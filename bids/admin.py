@@ -1,9 +1,10 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from bids.models import AdStatsHourly, Bid, ClickToken, SupplyPartner
 from bids.services import supply_partner_create, supply_partner_key_rotate
+from thrad.admin import ReadOnlyAdmin, messages
 
 
 @admin.register(SupplyPartner)
@@ -35,7 +36,7 @@ class SupplyPartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bid)
-class BidAdmin(admin.ModelAdmin):
+class BidAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "partner",
@@ -45,38 +46,25 @@ class BidAdmin(admin.ModelAdmin):
         "rendered_at",
         "realized_price_micros",
     ]
-    list_filter = ["request_type"]
+    list_filter = ["request_type", "partner", ("rendered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["id", "request_id", "campaign__name", "campaign__organization__name"]
     raw_id_fields = ["partner", "ad", "campaign"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(AdStatsHourly)
-class AdStatsHourlyAdmin(admin.ModelAdmin):
+class AdStatsHourlyAdmin(ReadOnlyAdmin):
     list_display = ["hour", "ad", "campaign", "impressions", "clicks", "spend_micros"]
+    list_filter = ["organization"]
+    search_fields = ["campaign__name", "ad__name"]
     raw_id_fields = ["ad", "organization", "campaign", "ad_group"]
     date_hierarchy = "hour"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(ClickToken)
-class ClickTokenAdmin(admin.ModelAdmin):
+class ClickTokenAdmin(ReadOnlyAdmin):
     list_display = ["bid_id", "ad", "created_at", "expires_at"]
+    search_fields = ["bid_id", "ad__name"]
+    date_hierarchy = "created_at"
     exclude = ["digest"]
     raw_id_fields = ["ad"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

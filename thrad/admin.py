@@ -65,6 +65,19 @@ class OrganizationForm(forms.ModelForm):
         fields = ["name", "domain", "logo_url", "storage_quota_bytes", "ip_allowlist"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Browse, search and filter records that only the application itself writes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     form = OrganizationForm
@@ -202,18 +215,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "organization", "actor_label", "action", "target", "ip_address"]
     list_filter = ["action"]
     search_fields = ["organization__name", "actor_label", "target", "ip_address"]
     list_select_related = ["organization"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False

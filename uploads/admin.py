@@ -1,20 +1,26 @@
 from django.contrib import admin
 
-from uploads.models import UploadedFile
+from thrad.admin import ReadOnlyAdmin
+from uploads.models import StoredFile, UploadedFile
 
 
 @admin.register(UploadedFile)
-class UploadedFileAdmin(admin.ModelAdmin):
+class UploadedFileAdmin(ReadOnlyAdmin):
     """Read-only: uploads are written only by POST /v1/upload (bytes and row together)."""
 
     list_display = ["file_id", "organization", "format", "size", "width", "height", "source", "created_at"]
     list_filter = ["format", "source"]
     search_fields = ["file_id", "sha256", "organization__name", "source_url"]
     list_select_related = ["organization"]
-    readonly_fields = [f.name for f in UploadedFile._meta.fields]
+    date_hierarchy = "created_at"
 
-    def has_add_permission(self, request: object) -> bool:
-        return False
 
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
+@admin.register(StoredFile)
+class StoredFileAdmin(ReadOnlyAdmin):
+    """Read-only: Files API objects are written and deleted only through the API (quota kept)."""
+
+    list_display = ["key", "organization", "filename", "mime_type", "size", "created_at"]
+    list_filter = ["mime_type", "is_image"]
+    search_fields = ["key", "filename", "organization__name"]
+    list_select_related = ["organization"]
+    date_hierarchy = "created_at"

@@ -110,12 +110,6 @@ def overview_series(*, org: Organization, days: int = 30, today: date | None = N
         .values("day")
         .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), spend=Sum("spend_micros"))
     )
-    by_day = {row["day"]: row for row in rows}
-    points = []
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        row = by_day.get(day, {})
-        points.append(
-            DayPoint(day, row.get("impressions") or 0, row.get("clicks") or 0, row.get("spend") or 0)
-        )
-    return points
+    by_day = {row["day"]: (row["impressions"], row["clicks"], row["spend"]) for row in rows}
+    days_list = [first + timedelta(days=offset) for offset in range(days)]
+    return [DayPoint(day, *by_day.get(day, (0, 0, 0))) for day in days_list]
