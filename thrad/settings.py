@@ -119,6 +119,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks (run by `celery -A thrad worker -B` or a separate `celery -A thrad beat`).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ratelimit-counters-cleanup": {"task": "thrad.tasks.ratelimit_counters_cleanup", "schedule": 3600},
+    "creatives: expire idempotency records": {
+        "task": "creatives.idempotency_records_expire",
+        "schedule": 3600,
+    },
+    "bids: delete expired bids": {"task": "bids.bids_expired_delete", "schedule": 3600},
 }
 
 # --- storage -------------------------------------------------------------------------------
