@@ -27,7 +27,7 @@ worker: $(VENV)/.runtime
 	$(VENV)/bin/celery -A thrad worker -B --loglevel INFO
 
 test: $(VENV)/.dev
-	DEBUG=false SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

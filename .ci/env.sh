@@ -30,3 +30,4 @@ export CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//"
 export CELERY_RESULT_BACKEND="redis://127.0.0.1:6379/1"
 export STORAGE_BACKEND="s3"
 export AWS_S3_ENDPOINT_URL="http://127.0.0.1:$S3_TEST_PORT"
+export AWS_STORAGE_BUCKET_NAME="${AWS_STORAGE_BUCKET_NAME:-thrad}"  # tests and benches use their own bucket
