@@ -23,8 +23,9 @@ def main(selected: list[str]) -> int:
     django.setup()
     import bench
     from bench.harness import Harness
+    from tests.support.storage import ensure_bucket
 
-    _ensure_bucket()
+    ensure_bucket()
     names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
     if selected:
         names = [n for n in names if n.removeprefix("bench_") in selected or n in selected]
@@ -38,20 +39,6 @@ def main(selected: list[str]) -> int:
     for name in names:
         importlib.import_module(f"bench.{name}").run(harness)
     return 0
-
-
-def _ensure_bucket() -> None:
-    from django.conf import settings
-
-    if settings.STORAGE_BACKEND != "s3":
-        return
-    from django.core.files.storage import default_storage
-
-    client = default_storage.connection.meta.client  # type: ignore[attr-defined]
-    try:
-        client.head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
-    except Exception:  # noqa: BLE001 - missing bucket: create it
-        client.create_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
 
 
 if __name__ == "__main__":

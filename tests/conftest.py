@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from tests.support import servers
+from tests.support.storage import ensure_bucket
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import api_key_create, organization_create
 
@@ -83,15 +84,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def s3_bucket() -> None:
     """Create this checkout's bucket on the real S3 server when S3 storage is configured."""
-    if settings.STORAGE_BACKEND != "s3":
-        return
-    from django.core.files.storage import default_storage
-
-    client = default_storage.connection.meta.client  # type: ignore[attr-defined]
-    try:
-        client.head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
-    except Exception:  # noqa: BLE001 - missing bucket: create it
-        client.create_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+    ensure_bucket()
 
 
 @pytest.fixture(scope="session", autouse=True)
