@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from thrad import ratelimit
-from thrad.authentication import ApiKeyAuthentication
+from thrad.authentication import ApiKeyAuthentication, request_org
 from thrad.errors import AccountSuspendedError, RateLimitedError, v1_exception_handler
 from thrad.models import ApiKey, Organization
 
@@ -82,5 +82,4 @@ class V1Api(RateLimitedApi):
 
     @property
     def org(self) -> Organization:
-        api_key: ApiKey = self.request.auth  # type: ignore[assignment]  # set by the authentication
-        return api_key.organization
+        return request_org(self.request)
