@@ -17,13 +17,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from thrad.errors import ApplicationError, StorageUnavailableError
+from thrad.errors import PlatformError, V1Error
 from thrad.models import Organization
 from uploads.models import UploadedFile
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "creatives/"
+SOURCE_MISSING = "The file's stored bytes are no longer available; upload it again."
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
 # creatives/<org uuid>/<ad uuid or 32 hex>.<ext>; nothing else is ever served.
@@ -32,11 +33,6 @@ ASSET_NAME = re.compile(
 )
 
 _copies: ContextVar[list[str] | None] = ContextVar("creative_asset_copies", default=None)
-
-
-class SourceFileMissingError(ApplicationError):
-    default_code = "invalid_value"
-    default_message = "The file's stored bytes are no longer available; upload it again."
 
 
 @contextmanager
@@ -75,13 +71,13 @@ def asset_copy(*, org: Organization, upload: UploadedFile, stem: str | None = No
         with default_storage.open(upload.file_id, "rb") as source:
             stored = default_storage.save(name, source)
     except FileNotFoundError as exc:
-        raise SourceFileMissingError(param=param) from exc
+        raise V1Error.INVALID_VALUE(SOURCE_MISSING, param=param) from exc
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            raise SourceFileMissingError(param=param) from exc
-        raise StorageUnavailableError() from exc
+            raise V1Error.INVALID_VALUE(SOURCE_MISSING, param=param) from exc
+        raise PlatformError.STORAGE_UNAVAILABLE() from exc
     except (BotoCoreError, OSError) as exc:
-        raise StorageUnavailableError() from exc
+        raise PlatformError.STORAGE_UNAVAILABLE() from exc
     tracked = _copies.get()
     if tracked is not None:
         tracked.append(stored)

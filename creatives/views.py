@@ -36,7 +36,7 @@ from creatives.serializers import (
 )
 from thrad import ratelimit
 from thrad.api import V1Api, v1_limit
-from thrad.errors import ApplicationError
+from thrad.errors import V1Error
 from thrad.pagination import LIST_PARAMETERS, PageRequest, list_body, list_serializer
 
 CampaignListSerializer = list_serializer("CampaignList", CampaignSerializer)
@@ -99,7 +99,7 @@ class CreateMixin(V1Api):
 def _required_query(request: Request, name: str) -> str:
     value = request.query_params.get(name)
     if not value:
-        raise ApplicationError(f"The '{name}' query parameter is required.", param=name)
+        raise V1Error.INVALID_VALUE(f"The '{name}' query parameter is required.", param=name)
     return value
 
 

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import default_storage
 from django.db.models import Q
 
-from thrad.errors import ApplicationError, NotFoundError, StorageUnavailableError
+from thrad.errors import FilesError, PlatformError
 from thrad.models import Organization
 from uploads.models import StoredFile
 
@@ -27,16 +27,6 @@ STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, Clien
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 DOWNLOAD_CHUNK = 64 * 1024
-
-
-class InvalidCursorError(ApplicationError):
-    default_code = "invalid_cursor"
-    default_message = "The cursor is not one this API returned; start again without it."
-
-
-class InvalidLimitError(ApplicationError):
-    default_code = "invalid_limit"
-    default_message = f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}."
 
 
 @dataclass
@@ -51,7 +41,7 @@ def stored_file_get(*, org: Organization, key: str) -> StoredFile:
     """One of the organization's files; another organization's key is NotFoundError too."""
     stored = StoredFile.objects.for_org(org).filter(key=key).first()
     if stored is None:
-        raise NotFoundError("No such file.")
+        raise PlatformError.NOT_FOUND("No such file.")
     return stored
 
 
@@ -67,9 +57,9 @@ def cursor_decode(cursor: str) -> tuple[datetime, str]:
         created, key = json.loads(raw)
         when = datetime.fromisoformat(created)
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursorError() from exc
+        raise FilesError.INVALID_CURSOR() from exc
     if when.tzinfo is None or not isinstance(key, str) or len(cursor) > 1000:
-        raise InvalidCursorError()
+        raise FilesError.INVALID_CURSOR()
     return when, key
 
 
@@ -77,7 +67,7 @@ def page_size(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise InvalidLimitError()
+        raise FilesError.INVALID_LIMIT()
     return int(raw)
 
 
@@ -107,13 +97,13 @@ def stored_file_open(*, stored: StoredFile) -> IO[bytes]:
     try:
         return _open(stored.key)
     except FileNotFoundError as exc:
-        raise NotFoundError("No such file.") from exc
+        raise PlatformError.NOT_FOUND("No such file.") from exc
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            raise NotFoundError("No such file.") from exc
-        raise StorageUnavailableError("File storage is unavailable; try again later.") from exc
+            raise PlatformError.NOT_FOUND("No such file.") from exc
+        raise PlatformError.STORAGE_UNAVAILABLE("File storage is unavailable; try again later.") from exc
     except STORAGE_ERRORS as exc:
-        raise StorageUnavailableError("File storage is unavailable; try again later.") from exc
+        raise PlatformError.STORAGE_UNAVAILABLE("File storage is unavailable; try again later.") from exc
 
 
 def chunks(stream: IO[bytes]) -> Iterator[bytes]:

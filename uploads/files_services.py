@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 
-from thrad.errors import NotFoundError, StorageUnavailableError
+from thrad.errors import PlatformError
 from thrad.models import ApiKey, Organization
 from uploads import files_validation
 from uploads.files_selectors import STORAGE_ERRORS, stored_file_get
@@ -53,7 +53,7 @@ def _storage_save(key: str, content: IO[bytes]) -> str:
     try:
         return default_storage.save(key, content)
     except STORAGE_ERRORS as exc:
-        raise StorageUnavailableError() from exc
+        raise PlatformError.STORAGE_UNAVAILABLE() from exc
 
 
 def _storage_delete_quietly(key: str) -> None:
@@ -91,7 +91,7 @@ def _judge(upload: UploadedFile) -> Accepted:
 
 def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[UploadedFile]) -> UploadResult:  # fmt: skip
     """Judge and store each part alone, in order. When storage fails, the parts this request
-    already stored are removed again and StorageUnavailableError propagates (nothing charged).
+    already stored are removed again and storage_unavailable propagates (nothing charged).
     """
     result = UploadResult()
     try:
@@ -100,7 +100,7 @@ def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[Upl
                 result.uploaded.append(stored_file_create(org=org, api_key=api_key, upload=upload, accepted=_judge(upload)))  # fmt: skip
             except PartRejected as rejected:
                 result.errors.append((upload.name or "", rejected))
-    except StorageUnavailableError:
+    except PlatformError.STORAGE_UNAVAILABLE.exc:
         for stored in result.uploaded:
             _row_delete(stored)
             _storage_delete_quietly(stored.key)
@@ -125,6 +125,6 @@ def stored_file_delete(*, org: Organization, key: str) -> None:
     try:
         default_storage.delete(stored.key)
     except STORAGE_ERRORS as exc:
-        raise StorageUnavailableError("File storage is unavailable; nothing was deleted.") from exc
+        raise PlatformError.STORAGE_UNAVAILABLE("File storage is unavailable; nothing was deleted.") from exc
     if not _row_delete(stored):
-        raise NotFoundError()
+        raise PlatformError.NOT_FOUND()
