@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from boto3.exceptions import Boto3Error
-from botocore.exceptions import BotoCoreError, ClientError
-from django.core.files.storage import default_storage
 from django.db.models import Q
 
+from thrad import storage
 from thrad.errors import FilesError, PlatformError
 from thrad.models import Organization
 from uploads.models import StoredFile
 
 # What the storage backends raise when the object store cannot be reached, read or written.
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError, Boto3Error)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -83,27 +80,12 @@ def stored_file_list(*, org: Organization, cursor: str | None, limit: int = DEFA
     return FilePage(files=rows[:limit], next_cursor=next_cursor, used_bytes=usage[0], quota_bytes=usage[1])
 
 
-def _open(key: str) -> IO[bytes]:
-    bucket = getattr(default_storage, "bucket_name", None)
-    if bucket is None:
-        return default_storage.open(key, "rb")
-    # S3: read the object's body as it arrives (django-storages' File downloads it all first).
-    client = default_storage.connection.meta.client  # type: ignore[attr-defined]
-    return client.get_object(Bucket=bucket, Key=key)["Body"]
-
-
 def stored_file_open(*, stored: StoredFile) -> IO[bytes]:
-    """The stored bytes as a stream; NotFoundError when they are gone, 503 when storage is down."""
+    """The stored bytes as a stream; 404 when they are gone, 503 when storage is down."""
     try:
-        return _open(stored.key)
-    except FileNotFoundError as exc:
+        return storage.open_stream(stored.key)
+    except storage.ObjectMissing as exc:
         raise PlatformError.NOT_FOUND("No such file.") from exc
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            raise PlatformError.NOT_FOUND("No such file.") from exc
-        raise PlatformError.STORAGE_UNAVAILABLE("File storage is unavailable; try again later.") from exc
-    except STORAGE_ERRORS as exc:
-        raise PlatformError.STORAGE_UNAVAILABLE("File storage is unavailable; try again later.") from exc
 
 
 def chunks(stream: IO[bytes]) -> Iterator[bytes]:

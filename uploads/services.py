@@ -15,12 +15,11 @@ from typing import IO, Any
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile as UploadedPart
 from django.db import transaction
 from django.utils import timezone
 
+from thrad import storage
 from thrad.clientip import parse_networks
 from thrad.errors import ApplicationError, PlatformError, V1Error
 from thrad.models import ApiKey, Organization
@@ -104,28 +103,15 @@ def upload_stem_new() -> str:
 
 
 def image_store(*, name: str, fp: IO[bytes], replace: bool = False) -> None:
-    """Write `fp` to default storage at exactly `name`; storage_unavailable (and nothing
-    left behind) when the storage fails. `replace` makes a re-run idempotent (a task retry)."""
+    """Write `fp` to storage at exactly `name`; storage_unavailable (and nothing left behind)
+    when the storage fails. `replace` makes a re-run idempotent (a task retry)."""
     try:
-        if replace and default_storage.exists(name):
-            default_storage.delete(name)
-        fp.seek(0)
-        saved = default_storage.save(name, File(fp, name=name.rsplit("/", 1)[-1]))
-    except Exception as exc:  # noqa: BLE001 - any failure of the store means "unavailable"
-        logger.warning("storage write failed for %s: %r", name, exc)
-        _storage_delete([name])
-        raise PlatformError.STORAGE_UNAVAILABLE() from exc
-    if saved != name:
-        _storage_delete([name, saved])
-        raise PlatformError.STORAGE_UNAVAILABLE()
-
-
-def _storage_delete(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception as exc:  # noqa: BLE001 - storage down: the object may linger, say so
-            logger.warning("could not delete %s: %r", name, exc)
+        if replace:
+            storage.delete(name)
+        storage.save(name, fp)
+    except ApplicationError:
+        storage.delete_quietly(name)
+        raise
 
 
 def stored_image_discard(*, stem: str) -> None:
@@ -133,7 +119,7 @@ def stored_image_discard(*, stem: str) -> None:
     refers to: what a fetch left after the web process stopped waiting. Safe to repeat."""
     names = [f"{stem}.{ext}" for ext in EXTENSIONS]
     kept = set(UploadedFile.objects.filter(file_id__in=names).values_list("file_id", flat=True))
-    _storage_delete([name for name in names if name not in kept])
+    storage.delete_quietly(*(name for name in names if name not in kept))
 
 
 def _row_create(*, org: Organization, api_key: ApiKey | None, name: str, meta: dict[str, Any],
@@ -147,7 +133,7 @@ def _row_create(*, org: Organization, api_key: ApiKey | None, name: str, meta: d
                 source=source, source_url=source_url,
             )  # fmt: skip
     except BaseException:
-        _storage_delete([name])
+        storage.delete_quietly(name)
         raise
 
 
