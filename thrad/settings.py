@@ -238,6 +238,8 @@ RATE_LIMIT_FILES_PER_MINUTE = env_int("RATE_LIMIT_FILES_PER_MINUTE", 10, minimum
 RATE_LIMIT_KEY_PREFIX = env_str("RATE_LIMIT_KEY_PREFIX", "thrad:rl")
 
 UPLOAD_FETCH_ALLOWED_CIDRS = env_list("UPLOAD_FETCH_ALLOWED_CIDRS")
+# Public on paper, but a cloud instance's own services: Azure's wire server. Wins over allowed.
+UPLOAD_FETCH_DENIED_CIDRS = env_list("UPLOAD_FETCH_DENIED_CIDRS", "168.63.129.16/32")
 # /v1/upload URL fetches (seconds): per connect, per read, and the whole fetch. The view waits
 # for the task until the deadline plus a margin for the store; what a late task stored anyway
 # is deleted after the cleanup delay (longer than the task's hard time limit).
