@@ -3,11 +3,11 @@
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from bids.errors import InvalidPartnerKeyError, PartnerKeyRequiredError
 from bids.index import ServingIndex, serving_index
 from bids.models import SupplyPartner
 from bids.selectors import partner_authenticate
 from thrad.authentication import MAX_HEADER_LENGTH, bearer_token
+from thrad.errors import DspError
 
 
 class PartnerAuthentication(BaseAuthentication):
@@ -16,14 +16,14 @@ class PartnerAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[SupplyPartner, ServingIndex]:
         header = request.META.get("HTTP_AUTHORIZATION")
         if header is None:
-            raise PartnerKeyRequiredError()
+            raise DspError.PARTNER_KEY_REQUIRED()
         secret = bearer_token(header)
         if not secret or len(secret) > MAX_HEADER_LENGTH:
-            raise InvalidPartnerKeyError()
+            raise DspError.INVALID_PARTNER_KEY()
         index = serving_index()
         partner = partner_authenticate(secret=secret, index=index)
         if partner is None:
-            raise InvalidPartnerKeyError()
+            raise DspError.INVALID_PARTNER_KEY()
         return partner, index  # request.auth: the index snapshot that vouched for the key
 
     def authenticate_header(self, request: Request) -> str:

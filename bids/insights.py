@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bids.errors import HourlyRangeTooWideError, InvalidTimeRangeError, RangeTooWideError, UnknownFieldError
-from thrad.errors import ApplicationError
+from thrad.errors import V1Error
 
 GRANULARITIES = ("hourly", "daily", "none")
 FIELDS = ("impressions", "clicks", "spend", "ctr", "cpm", "cpc")
@@ -53,14 +52,14 @@ def _timestamp(params: Mapping[str, Any], name: str) -> datetime | None:
         seconds = int(raw)
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (ValueError, OverflowError, OSError) as exc:
-        raise ApplicationError(f"{name} must be a Unix timestamp in seconds.", param=name) from exc
+        raise V1Error.INVALID_VALUE(f"{name} must be a Unix timestamp in seconds.", param=name) from exc
 
 
 def _fields(values: Iterable[str]) -> tuple[str, ...]:
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
     for name in names:
         if name not in FIELDS:
-            raise UnknownFieldError(
+            raise V1Error.UNKNOWN_FIELD(
                 f"Unknown field {name[:40]!r}; use one of {', '.join(FIELDS)}.", param="fields"
             )
     return tuple(dict.fromkeys(names)) or DEFAULT_FIELDS
@@ -70,15 +69,17 @@ def parse_query(params: Any, *, now: datetime) -> InsightsQuery:
     """Validate `time_granularity`, `since`, `until` and `fields[]` (a QueryDict or dict of lists)."""
     granularity = params.get("time_granularity") or "daily"
     if granularity not in GRANULARITIES:
-        raise ApplicationError("time_granularity must be hourly, daily or none.", param="time_granularity")
+        raise V1Error.INVALID_VALUE(
+            "time_granularity must be hourly, daily or none.", param="time_granularity"
+        )
     until = _timestamp(params, "until") or now
     since = _timestamp(params, "since") or until - DEFAULT_RANGE
     if since >= until:
-        raise InvalidTimeRangeError(param="since")
+        raise V1Error.INVALID_TIME_RANGE(param="since")
     if until - since > MAX_RANGE:
-        raise RangeTooWideError(param="since")
+        raise V1Error.RANGE_TOO_WIDE(param="since")
     if granularity == "hourly" and until - since > MAX_HOURLY_RANGE:
-        raise HourlyRangeTooWideError(param="since")
+        raise V1Error.HOURLY_RANGE_TOO_WIDE(param="since")
     fields = _fields([*params.getlist("fields[]"), *params.getlist("fields")])
     return InsightsQuery(granularity=granularity, since=since, until=until, fields=fields)
 

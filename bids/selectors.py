@@ -10,7 +10,7 @@ from bids.insights import InsightsQuery
 from bids.models import AdStatsHourly, ClickToken, SupplyPartner
 from creatives.models import Ad, AdGroup, Campaign
 from thrad import keys
-from thrad.errors import NotFoundError
+from thrad.errors import PlatformError
 from thrad.models import Organization
 
 PARTNER_KEY_KIND = "sp"
@@ -49,7 +49,7 @@ def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None
         return {"organization_id": org.pk}
     pk = _SCOPES[kind].objects.for_org(org).filter(public_id=public_id).values_list("pk", flat=True).first()
     if pk is None:
-        raise NotFoundError(f"No such {kind.replace('_', ' ')}.")
+        raise PlatformError.NOT_FOUND(f"No such {kind.replace('_', ' ')}.")
     return {"organization_id": org.pk, f"{kind}_id": pk}
 
 

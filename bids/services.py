@@ -28,12 +28,12 @@ from django.utils import timezone
 
 from bids import accounting, auction
 from bids.bid_request import OPENER, BidRequest
-from bids.errors import BidNotFoundError, ClickNotFoundError, RealizedPriceAboveBidError
 from bids.index import ServingIndex, serving_index, version_bump_on_commit
 from bids.models import Bid, ClickToken, SupplyPartner
 from bids.render import render_data
 from bids.selectors import click_target_get
 from thrad import keys
+from thrad.errors import DspError
 
 logger = logging.getLogger("bids.dsp")
 BID_ID = re.compile(r"bid_[0-9a-f]{32}")
@@ -155,10 +155,12 @@ def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dic
     one impression and realizedPrice/1000 dollars of spend, atomically and exactly once."""
     payload = cache.get(_bid_cache_key(bid_id)) if BID_ID.fullmatch(bid_id) else None
     if payload is None or time.time() >= payload["exp"]:
-        raise BidNotFoundError()
+        raise DspError.BID_NOT_FOUND()
     bid_price = Decimal(payload["price_micros"]) / auction.MICROS
     if realized_price > bid_price:
-        raise RealizedPriceAboveBidError(f"realizedPrice {realized_price} is above the bid {bid_price}.")
+        raise DspError.REALIZED_PRICE_ABOVE_BID(
+            f"realizedPrice {realized_price} is above the bid {bid_price}."
+        )
     if production:
         _impression_record(bid_id=bid_id, payload=payload, cpm=realized_price)
     return payload["data"]
@@ -183,7 +185,7 @@ def click_record(*, token: str) -> str:
     now = timezone.now()
     target = click_target_get(digest=_token_digest(token), now=now) if CLICK_TOKEN.fullmatch(token) else None
     if target is None:
-        raise ClickNotFoundError()
+        raise DspError.CLICK_NOT_FOUND()
     ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
                         target["ad__organization_id"])  # fmt: skip
     accounting.stats_add(ids=ids, at=now, clicks=1)

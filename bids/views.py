@@ -18,7 +18,6 @@ from rest_framework.views import APIView
 from bids import selectors, services
 from bids.authentication import PartnerAuthentication
 from bids.bid_request import BidRequestError, parse_bid_request
-from bids.errors import InvalidDspRequestError
 from bids.index import ServingIndex
 from bids.insights import FIELDS, GRANULARITIES, build_rows, parse_query
 from bids.models import SupplyPartner
@@ -32,7 +31,7 @@ from bids.serializers import (
 )
 from thrad.api import V1Api
 from thrad.clientip import parse_ip
-from thrad.errors import dsp_exception_handler
+from thrad.errors import DspError, dsp_exception_handler
 from thrad.schema import v1_error_responses
 
 BUDGET_NOTE = (
@@ -59,21 +58,21 @@ class DspApiBase(APIView):
         """The parsed body, whatever the Content-Type; invalid JSON (NaN included) is a 400."""
         raw = self.request.body
         if not raw.strip():
-            raise InvalidDspRequestError("The body must be a JSON object.")
+            raise DspError.INVALID_REQUEST("The body must be a JSON object.")
         try:
             return json.loads(raw, parse_constant=_reject_constant)
         except ValueError as exc:  # includes UnicodeDecodeError
-            raise InvalidDspRequestError("The body is not valid JSON.") from exc
+            raise DspError.INVALID_REQUEST("The body is not valid JSON.") from exc
 
 
 def _require_end_user_headers(request: Request) -> None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not forwarded.strip():
-        raise InvalidDspRequestError("The X-Forwarded-For header is required.")
+        raise DspError.INVALID_REQUEST("The X-Forwarded-For header is required.")
     if parse_ip(forwarded.split(",", 1)[0]) is None:
-        raise InvalidDspRequestError("X-Forwarded-For must start with the end user's IP address.")
+        raise DspError.INVALID_REQUEST("X-Forwarded-For must start with the end user's IP address.")
     if not request.META.get("HTTP_USER_AGENT", "").strip():
-        raise InvalidDspRequestError("The User-Agent header is required.")
+        raise DspError.INVALID_REQUEST("The User-Agent header is required.")
 
 
 _END_USER_HEADERS = [
@@ -115,7 +114,7 @@ class BidPlaceApi(DspApiBase):
         try:
             bid_request = parse_bid_request(self.json_body())
         except BidRequestError as exc:
-            raise InvalidDspRequestError(str(exc)) from exc
+            raise DspError.INVALID_REQUEST(str(exc)) from exc
         partner, index = cast(SupplyPartner, request.user), cast(ServingIndex, request.auth)
         placed = services.bid_place(partner=partner, request=bid_request, index=index)
         if placed is None:
@@ -128,19 +127,19 @@ class BidPlaceApi(DspApiBase):
 
 def _render_fields(body: Any) -> tuple[str, Decimal, bool]:
     if not isinstance(body, dict):
-        raise InvalidDspRequestError("The body must be a JSON object.")
+        raise DspError.INVALID_REQUEST("The body must be a JSON object.")
     bid_id, price, production = body.get("bidId"), body.get("realizedPrice"), body.get("production")
     if not isinstance(bid_id, str) or not bid_id:
-        raise InvalidDspRequestError("bidId is required: a string.")
+        raise DspError.INVALID_REQUEST("bidId is required: a string.")
     if (
         isinstance(price, bool)
         or not isinstance(price, (int, float))
         or not math.isfinite(price)
         or price < 0
     ):
-        raise InvalidDspRequestError("realizedPrice is required: a number of at least 0.")
+        raise DspError.INVALID_REQUEST("realizedPrice is required: a number of at least 0.")
     if production is not None and not isinstance(production, bool):
-        raise InvalidDspRequestError("production must be a boolean.")
+        raise DspError.INVALID_REQUEST("production must be a boolean.")
     return bid_id, Decimal(str(price)), production is not False
 
 

@@ -1,6 +1,6 @@
 """Creative assets: each ad's own copy of an uploaded image, public under `creatives/`.
 
-Copies go through the storage API (`default_storage`), so they work on local files and S3.
+Copies go through `thrad.storage`, so they work on local files and S3.
 Bytes are written before the database commits, so every copy made inside
 `removed_unless_committed()` is deleted again when the block fails (the transaction rolled
 back): a failed create leaves no stored bytes behind.
@@ -13,17 +13,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import default_storage
 
-from thrad.errors import ApplicationError, StorageUnavailableError
+from thrad import storage
+from thrad.errors import V1Error
 from thrad.models import Organization
 from uploads.models import UploadedFile
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "creatives/"
+SOURCE_MISSING = "The file's stored bytes are no longer available; upload it again."
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
 # creatives/<org uuid>/<ad uuid or 32 hex>.<ext>; nothing else is ever served.
@@ -32,11 +32,6 @@ ASSET_NAME = re.compile(
 )
 
 _copies: ContextVar[list[str] | None] = ContextVar("creative_asset_copies", default=None)
-
-
-class SourceFileMissingError(ApplicationError):
-    default_code = "invalid_value"
-    default_message = "The file's stored bytes are no longer available; upload it again."
 
 
 @contextmanager
@@ -49,19 +44,12 @@ def removed_unless_committed() -> Iterator[None]:
         yield
     except BaseException:
         for name in mine:
-            _delete_quietly(name)
+            storage.delete_quietly(name)
         raise
     finally:
         _copies.reset(token)
     if outer is not None:
         outer.extend(mine)
-
-
-def _delete_quietly(name: str) -> None:
-    try:
-        default_storage.delete(name)
-    except Exception:  # noqa: BLE001 - best effort; the original error matters more
-        logger.warning("could not delete creative asset %s after a failed create", name, exc_info=True)
 
 
 def asset_copy(*, org: Organization, upload: UploadedFile, stem: str | None = None, param: str = "creative.file_id") -> str:  # fmt: skip
@@ -72,16 +60,9 @@ def asset_copy(*, org: Organization, upload: UploadedFile, stem: str | None = No
     ext = EXTENSIONS.get(upload.format) or upload.file_id.rsplit(".", 1)[-1]
     name = f"{PREFIX}{org.public_id}/{stem or secrets.token_hex(16)}.{ext}"
     try:
-        with default_storage.open(upload.file_id, "rb") as source:
-            stored = default_storage.save(name, source)
-    except FileNotFoundError as exc:
-        raise SourceFileMissingError(param=param) from exc
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            raise SourceFileMissingError(param=param) from exc
-        raise StorageUnavailableError() from exc
-    except (BotoCoreError, OSError) as exc:
-        raise StorageUnavailableError() from exc
+        stored = storage.copy(upload.file_id, name)
+    except storage.ObjectMissing as exc:
+        raise V1Error.INVALID_VALUE(SOURCE_MISSING, param=param) from exc
     tracked = _copies.get()
     if tracked is not None:
         tracked.append(stored)

@@ -21,27 +21,11 @@ from django.utils import timezone
 
 from creatives.assets import removed_unless_committed
 from creatives.models import IdempotencyRecord
-from thrad.errors import ApplicationError
+from thrad.errors import V1Error
 from thrad.models import Organization
 
 KEY_TTL = timedelta(hours=24)
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, no spaces
-
-
-class IdempotencyKeyReusedError(ApplicationError):
-    default_code = "idempotency_key_reused"
-    default_message = "This Idempotency-Key was already used with a different request body."
-
-
-class IdempotencyKeyInUseError(ApplicationError):
-    status_code = 409
-    default_code = "idempotency_key_in_use"
-    default_message = "A request with this Idempotency-Key is in progress; retry shortly."
-
-
-class InvalidIdempotencyKeyError(ApplicationError):
-    default_code = "invalid_value"
-    default_message = "Idempotency-Key must be 1 to 255 visible ASCII characters."
 
 
 @dataclass(frozen=True)
@@ -60,9 +44,9 @@ def request_hash(payload: Any) -> str:
 def _replay(*, org: Organization, endpoint: str, key: str, digest: str) -> Outcome:
     record = IdempotencyRecord.objects.filter(organization=org, endpoint=endpoint, key=key).first()
     if record is not None and record.request_hash != digest:
-        raise IdempotencyKeyReusedError(param="Idempotency-Key")
+        raise V1Error.IDEMPOTENCY_KEY_REUSED(param="Idempotency-Key")
     if record is None or record.response_status is None:  # a guard: not reachable through the API
-        raise IdempotencyKeyInUseError(param="Idempotency-Key")
+        raise V1Error.IDEMPOTENCY_KEY_IN_USE(param="Idempotency-Key")
     return Outcome(status=record.response_status, body=record.response_body, replayed=True)
 
 
@@ -80,7 +64,9 @@ def idempotent_create(
         with removed_unless_committed():
             return Outcome(status=status, body=create(), replayed=False)
     if not _KEY.fullmatch(key):
-        raise InvalidIdempotencyKeyError(param="Idempotency-Key")
+        raise V1Error.INVALID_VALUE(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.", param="Idempotency-Key"
+        )
     digest = request_hash(payload)
     scope = {"organization": org, "endpoint": endpoint, "key": key}
     IdempotencyRecord.objects.filter(**scope, created_at__lt=timezone.now() - KEY_TTL).delete()

@@ -6,7 +6,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 
 from creatives.models import Ad, AdGroup, Campaign
-from thrad.errors import NotFoundError
+from thrad.errors import PlatformError
 from thrad.models import Organization
 from thrad.pagination import Page, PageRequest, keyset_page
 
@@ -27,7 +27,7 @@ def _one(queryset: QuerySet[M], public_id: str | None, *, param: str | None) -> 
     parsed = _uuid(public_id)
     found = queryset.filter(public_id=parsed).first() if parsed else None
     if found is None:
-        raise NotFoundError(param=param)
+        raise PlatformError.NOT_FOUND(param=param)
     return found
 
 

@@ -17,21 +17,11 @@ from django.utils import timezone
 from creatives.assets import asset_copy, removed_unless_committed
 from creatives.models import Ad, AdGroup, Campaign, ReviewStatus, Status
 from creatives.signals import serving_changed
-from thrad.errors import ApplicationError
+from thrad.errors import V1Error
 from thrad.models import Organization
 from thrad.services import audit_log_record
 
 logger = logging.getLogger(__name__)
-
-
-class CampaignNotApprovedError(ApplicationError):
-    default_code = "campaign_not_approved"
-    default_message = "This campaign cannot be activated until staff approve it."
-
-
-class InvalidScheduleError(ApplicationError):
-    default_code = "invalid_value"
-    default_message = "end_time must be after start_time."
 
 
 def serving_changed_notify(*, organization_id: int) -> None:
@@ -61,7 +51,7 @@ def _campaign_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 def _check_schedule(start: datetime, end: datetime | None) -> None:
     if end is not None and end <= start:
-        raise InvalidScheduleError(param="end_time")
+        raise V1Error.INVALID_VALUE("end_time must be after start_time.", param="end_time")
 
 
 def campaign_create(*, org: Organization, data: dict[str, Any]) -> Campaign:
@@ -104,7 +94,7 @@ def campaign_activate(*, campaign: Campaign) -> Campaign:
     with transaction.atomic():
         approved = Campaign.objects.filter(pk=campaign.pk, review_status=ReviewStatus.APPROVED)
         if not approved.update(status=Status.ACTIVE, updated_at=timezone.now()):
-            raise CampaignNotApprovedError()
+            raise V1Error.CAMPAIGN_NOT_APPROVED()
         serving_changed_notify(organization_id=campaign.organization_id)
     campaign.refresh_from_db(fields=["status", "updated_at"])
     return campaign

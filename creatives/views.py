@@ -6,9 +6,7 @@ Views parse, call a selector or service, and render; errors are raised, never bu
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -34,9 +32,9 @@ from creatives.serializers import (
     campaign_data,
     parse,
 )
-from thrad import ratelimit
+from thrad import ratelimit, storage
 from thrad.api import V1Api, v1_limit
-from thrad.errors import ApplicationError
+from thrad.errors import PlatformError, V1Error
 from thrad.pagination import LIST_PARAMETERS, PageRequest, list_body, list_serializer
 
 CampaignListSerializer = list_serializer("CampaignList", CampaignSerializer)
@@ -99,7 +97,7 @@ class CreateMixin(V1Api):
 def _required_query(request: Request, name: str) -> str:
     value = request.query_params.get(name)
     if not value:
-        raise ApplicationError(f"The '{name}' query parameter is required.", param=name)
+        raise V1Error.INVALID_VALUE(f"The '{name}' query parameter is required.", param=name)
     return value
 
 
@@ -398,10 +396,10 @@ def creative_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     if content_type is None:
         raise Http404
     try:
-        stored = default_storage.open(path, "rb")
-    except FileNotFoundError as exc:
+        stored = storage.open_stream(path)
+    except storage.ObjectMissing as exc:
         raise Http404 from exc
-    except (ClientError, BotoCoreError, OSError):
+    except PlatformError.STORAGE_UNAVAILABLE.exc:
         return HttpResponse("Storage unavailable.", status=503, content_type="text/plain")
     response = FileResponse(stored, content_type=content_type)
     response["Cache-Control"] = ASSET_CACHE_CONTROL

@@ -26,17 +26,16 @@ from dashboard import charts, selectors
 from dashboard.forms import AllowlistForm
 from thrad import ratelimit
 from thrad.clientip import request_ip
-from thrad.errors import NotFoundError, StorageUnavailableError
+from thrad.errors import FilesError, PlatformError, V1Error
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import (
-    ActiveKeyExistsError,
     api_key_create,
     api_key_revoke,
     api_key_rotate,
     audit_log_record,
     organization_ip_allowlist_set,
 )
-from uploads.files_selectors import InvalidCursorError, stored_file_list
+from uploads.files_selectors import stored_file_list
 from uploads.files_services import stored_file_delete
 
 SESSION_ORG = "dashboard_org"
@@ -133,7 +132,7 @@ class FileListView(DashboardView):
     def get(self, request: HttpRequest) -> HttpResponse:
         try:
             page = stored_file_list(org=self.org, cursor=request.GET.get("cursor") or None, limit=50)
-        except InvalidCursorError as exc:
+        except FilesError.INVALID_CURSOR.exc as exc:
             raise Http404("No such page.") from exc
         usage = selectors.StorageUsage(used_bytes=page.used_bytes, quota_bytes=page.quota_bytes)
         return self.page({"usage": usage, "files": page.files, "next_cursor": page.next_cursor})
@@ -148,9 +147,9 @@ class FileDeleteView(DashboardView):
         key = request.POST.get("key", "")
         try:
             stored_file_delete(org=self.org, key=key)
-        except NotFoundError as exc:
+        except PlatformError.NOT_FOUND.exc as exc:
             raise Http404("No such file.") from exc
-        except StorageUnavailableError:
+        except PlatformError.STORAGE_UNAVAILABLE.exc:
             messages.error(request, "File storage is unavailable; nothing was deleted. Try again later.")
             return redirect("dashboard:files")
         audit_log_record(action="file.delete", target=key[:200], **self.audit_kwargs())
@@ -188,7 +187,7 @@ class ApiKeyCreateView(DashboardView):
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
             key, secret = api_key_create(**self.audit_kwargs())
-        except ActiveKeyExistsError as exc:
+        except V1Error.ACTIVE_KEY_EXISTS.exc as exc:
             messages.error(request, exc.message)
             return redirect("dashboard:api-keys")
         _remember_secret(request, key, secret, "created")
@@ -211,7 +210,7 @@ class ApiKeyRotateView(DashboardView):
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
             key, secret = api_key_rotate(**self.audit_kwargs())
-        except ActiveKeyExistsError as exc:  # a concurrent rotation won
+        except V1Error.ACTIVE_KEY_EXISTS.exc as exc:  # a concurrent rotation won
             messages.error(request, exc.message)
             return redirect("dashboard:api-keys")
         _remember_secret(request, key, secret, "rotated")
@@ -233,7 +232,7 @@ class ApiKeyRevokeView(DashboardView):
             raise Http404("No such key.")
         try:
             key = api_key_revoke(key_id=key_id, **self.audit_kwargs())
-        except NotFoundError as exc:  # revoked by someone else meanwhile
+        except PlatformError.NOT_FOUND.exc as exc:  # revoked by someone else meanwhile
             raise Http404("No such key.") from exc
         messages.success(request, f"Key {key.display_prefix}… is revoked; it no longer authenticates.")
         return redirect("dashboard:api-keys")

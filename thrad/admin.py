@@ -19,11 +19,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from thrad.clientip import request_ip
-from thrad.errors import NotFoundError
+from thrad.errors import PlatformError, V1Error
 from thrad.forms import CidrListField
 from thrad.models import ApiKey, AuditLog, Membership, Organization
 from thrad.services import (
-    ActiveKeyExistsError,
     allowlist_summary,
     api_key_create,
     api_key_revoke,
@@ -159,7 +158,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             org, expires_at = form.cleaned_data["organization"], form.cleaned_data["expires_at"]
             try:
                 key, secret = api_key_create(org=org, expires_at=expires_at, **staff_audit(request))
-            except ActiveKeyExistsError as exc:
+            except V1Error.ACTIVE_KEY_EXISTS.exc as exc:
                 form.add_error(
                     "organization", f"{exc.message} (select its key in the list and use “Rotate”.)"
                 )
@@ -208,7 +207,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             try:
                 api_key_revoke(org=key.organization, key_id=str(key.public_id), **staff_audit(request))
                 revoked += 1
-            except NotFoundError:
+            except PlatformError.NOT_FOUND.exc:
                 continue  # revoked meanwhile
         self.message_user(request, f"{revoked} key(s) revoked.")
         return None

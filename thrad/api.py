@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from thrad import ratelimit
 from thrad.authentication import ApiKeyAuthentication, request_org
-from thrad.errors import AccountSuspendedError, RateLimitedError, v1_exception_handler
+from thrad.errors import ErrorCode, PlatformError, V1Error, v1_exception_handler
 from thrad.models import ApiKey, Organization
 
 
@@ -28,7 +28,7 @@ class OrganizationActive(BasePermission):
         if not isinstance(api_key, ApiKey):
             return False
         if api_key.organization.is_suspended:
-            raise AccountSuspendedError()
+            raise PlatformError.ACCOUNT_SUSPENDED()
         return True
 
 
@@ -43,7 +43,7 @@ class RateLimitedApi(APIView):
     describe the limit closest to running out.
     """
 
-    rate_limit_error: type[RateLimitedError] = RateLimitedError
+    rate_limit_error: ErrorCode = V1Error.RATE_LIMIT_EXCEEDED
 
     def get_rate_limits(self, request: Request) -> Sequence[ratelimit.Limit]:
         return ()

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from thrad.errors import AuthRequiredError, InvalidApiKeyError
+from thrad.errors import PlatformError
 from thrad.models import ApiKey, Organization
 from thrad.selectors import api_key_authenticate
 from thrad.services import api_key_mark_used
@@ -46,13 +46,13 @@ class ApiKeyAuthentication(BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION")
         alt = request.META.get("HTTP_X_API_KEY") if self.accept_x_api_key else None
         if header is None and alt is None:
-            raise AuthRequiredError()
+            raise PlatformError.AUTH_REQUIRED()
         secret = bearer_token(header) if header is not None else alt
         if not secret or len(secret) > MAX_HEADER_LENGTH:
-            raise InvalidApiKeyError()
+            raise PlatformError.INVALID_API_KEY()
         api_key = api_key_authenticate(secret=secret)
         if api_key is None:
-            raise InvalidApiKeyError()
+            raise PlatformError.INVALID_API_KEY()
         api_key_mark_used(api_key=api_key)
         return KeyPrincipal(api_key), api_key
 

@@ -1,7 +1,10 @@
-"""The one error class, and the exception handlers that render each API family's error body.
+"""The error registries, the one error class, and the handlers that render each family's body.
 
-Services raise `ApplicationError` (or a subclass naming the condition); views never build an
-error response by hand. Each API family renders the same error in its contract's shape:
+Every error code the server sends is a member of one registry: `PlatformError` for conditions
+all three contracts share (authentication, not found, storage or a dependency down, 500), and
+one enum per contract family (`V1Error`, `FilesError`, `DspError`). Services raise members
+(`raise V1Error.INVALID_FILE("...", param="file")`); views never build an error response by hand.
+Each API family renders an error in its contract's shape:
 
 - `/v1` (advertiser API):   {"error": {"message", "type", "param", "code"}}
 - Files API:                {"success": false, "error": {"code", "message"}}
@@ -10,6 +13,7 @@ error response by hand. Each API family renders the same error in its contract's
 
 import logging
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -21,96 +25,245 @@ from rest_framework.views import set_rollback
 logger = logging.getLogger("thrad.errors")
 
 
-class ApplicationError(drf.APIException):
-    """A failure with a contract status, type and code. `param` names the field, dotted."""
+class ErrorCode(Enum):
+    """A contract error: (code, HTTP status, type, default message). Calling a member builds the
+    exception to raise: `raise V1Error.INVALID_FILE("The image could not be decoded.", param="file")`."""
 
-    status_code = 400
-    default_code = "invalid_value"
-    default_type = "invalid_request_error"
-    default_message = "The request is invalid."
+    def __init__(self, code: str, status: int, error_type: str, message: str) -> None:
+        self.code = code
+        self.status = status
+        self.type = error_type
+        self.message = message
+
+    def __call__(
+        self, message: str | None = None, *, param: str | None = None, headers: dict[str, str] | None = None
+    ) -> "ApplicationError":
+        return self.exc(self, message, param=param, headers=headers)
+
+    @property
+    def exc(self) -> type["ApplicationError"]:
+        """This member's own exception class, for `except V1Error.ACTIVE_KEY_EXISTS.exc:`."""
+        cls = _MEMBER_CLASSES.get(self)
+        if cls is None:
+            name = "".join(part.title() for part in self.name.split("_")) + "Error"
+            cls = _MEMBER_CLASSES[self] = type(
+                name, (ApplicationError,), {"__qualname__": f"{type(self).__name__}.{name}"}
+            )
+        return cls
+
+    @classmethod
+    def from_code(cls, code: str) -> "ErrorCode":
+        """The member with this code (codes cross process boundaries as strings, e.g. task results)."""
+        for member in cls:
+            if member.code == code:
+                return member
+        raise LookupError(f"{cls.__name__} has no code {code!r}")
+
+
+_BAD = "invalid_request_error"
+_MEMBER_CLASSES: dict["ErrorCode", type["ApplicationError"]] = {}
+
+
+class PlatformError(ErrorCode):
+    """Conditions every contract family shares, with the same code in each; raised by the core."""
+
+    AUTH_REQUIRED = (
+        "auth_required",
+        401,
+        "authentication_error",
+        "Send your API key as 'Authorization: Bearer <key>'.",
+    )
+    INVALID_API_KEY = (
+        "invalid_api_key",
+        401,
+        "authentication_error",
+        "The API key is invalid, revoked or expired.",
+    )
+    ACCOUNT_SUSPENDED = ("account_suspended", 403, "permission_error", "This organization is suspended.")
+    PERMISSION_DENIED = ("permission_denied", 403, "permission_error", "You may not do this.")
+    NOT_FOUND = ("not_found", 404, "not_found_error", "No such object.")
+    METHOD_NOT_ALLOWED = ("method_not_allowed", 405, _BAD, "This method is not allowed here.")
+    NOT_ACCEPTABLE = ("not_acceptable", 406, _BAD, "The requested response format is not available.")
+    REQUEST_TOO_LARGE = ("request_too_large", 413, _BAD, "The request body is too large.")
+    UNSUPPORTED_MEDIA_TYPE = ("unsupported_media_type", 415, _BAD, "This Content-Type is not accepted here.")
+    PARSE_ERROR = ("parse_error", 400, _BAD, "The request body could not be parsed.")
+    INTERNAL_ERROR = ("internal_error", 500, "api_error", "An unexpected error occurred.")
+    SERVICE_UNAVAILABLE = (
+        "service_unavailable",
+        503,
+        "api_error",
+        "A service this request needs is unavailable; try again later.",
+    )
+    STORAGE_UNAVAILABLE = (
+        "storage_unavailable",
+        503,
+        "api_error",
+        "File storage is unavailable; nothing was stored. Try again later.",
+    )
+
+
+class V1Error(ErrorCode):
+    """The advertiser API's (`/v1`) own codes (spec/advertiser-api.md)."""
+
+    INVALID_VALUE = ("invalid_value", 400, _BAD, "The request is invalid.")
+    INVALID_FILE = ("invalid_file", 400, _BAD, "The file is not a readable image.")
+    FILE_TOO_LARGE = ("file_too_large", 400, _BAD, "The image is larger than 5242880 bytes (5 MB).")
+    UNSUPPORTED_MIMETYPE = ("unsupported_mimetype", 400, _BAD, "Only PNG, JPEG and WebP images are accepted.")
+    INVALID_IMAGE_URL = (
+        "invalid_image_url",
+        400,
+        _BAD,
+        "image_url must be an absolute http(s) URL of a public host.",
+    )
+    IMAGE_FETCH_FAILED = ("image_fetch_failed", 400, _BAD, "The image could not be fetched.")
+    TOO_MANY_REDIRECTS = (
+        "too_many_redirects",
+        400,
+        _BAD,
+        "The image URL answered with a redirect; redirects are not followed.",
+    )
+    CAMPAIGN_NOT_APPROVED = (
+        "campaign_not_approved",
+        400,
+        _BAD,
+        "This campaign cannot be activated until staff approve it.",
+    )
+    IDEMPOTENCY_KEY_REUSED = (
+        "idempotency_key_reused",
+        400,
+        _BAD,
+        "This Idempotency-Key was already used with a different request body.",
+    )
+    IDEMPOTENCY_KEY_IN_USE = (
+        "idempotency_key_in_use",
+        409,
+        _BAD,
+        "A request with this Idempotency-Key is in progress; retry shortly.",
+    )
+    INVALID_TIME_RANGE = ("invalid_time_range", 400, _BAD, "since must be before until.")
+    RANGE_TOO_WIDE = ("range_too_wide", 400, _BAD, "The time range may span at most 366 days.")
+    HOURLY_RANGE_TOO_WIDE = (
+        "hourly_range_too_wide",
+        400,
+        _BAD,
+        "With time_granularity=hourly the time range may span at most 25 hours.",
+    )
+    UNKNOWN_FIELD = (
+        "unknown_field",
+        400,
+        _BAD,
+        "Unknown field; use impressions, clicks, spend, ctr, cpm or cpc.",
+    )
+    AGGREGATION_LEVEL_TOO_HIGH = (
+        "aggregation_level_too_high",
+        400,
+        _BAD,
+        "aggregation_level must be this endpoint's scope or deeper.",
+    )
+    RATE_LIMIT_EXCEEDED = (
+        "rate_limit_exceeded",
+        429,
+        "rate_limit_error",
+        "Too many requests; retry after the time in the Retry-After header.",
+    )
+    # Organization settings (dashboard and admin forms) and key management.
+    ACTIVE_KEY_EXISTS = (
+        "active_key_exists",
+        409,
+        _BAD,
+        "This organization already has an active API key; rotate it instead.",
+    )
+    INVALID_IP_ALLOWLIST = (
+        "invalid_ip_allowlist",
+        400,
+        _BAD,
+        "The IP allowlist must be a list of IP networks in CIDR notation.",
+    )
+
+
+class FilesError(ErrorCode):
+    """The Files API's own codes (spec/files-api.md): request-level and per-part."""
+
+    NO_FILES = ("no_files", 400, _BAD, "Send one to five parts named 'files' (multipart/form-data).")
+    TOO_MANY_FILES = ("too_many_files", 400, _BAD, "At most 5 files per request; nothing was stored.")
+    IP_NOT_ALLOWED = (
+        "ip_not_allowed",
+        403,
+        "permission_error",
+        "Your address is not in this organization's IP allowlist.",
+    )
+    RATE_LIMITED = (
+        "rate_limited",
+        429,
+        "rate_limit_error",
+        "Too many requests for this organization; retry after Retry-After seconds.",
+    )
+    INVALID_CURSOR = (
+        "invalid_cursor",
+        400,
+        _BAD,
+        "The cursor is not one this API returned; start again without it.",
+    )
+    INVALID_LIMIT = ("invalid_limit", 400, _BAD, "limit must be a whole number from 1 to 100.")
+    # Per-part codes: a part that fails is listed in `errors`, the others are stored.
+    INVALID_FILE = (
+        "invalid_file",
+        400,
+        _BAD,
+        "The file is empty, unreadable or does not decode as its type.",
+    )
+    FILE_TOO_LARGE = ("file_too_large", 400, _BAD, "The file is larger than 10 MB.")
+    UNSUPPORTED_TYPE = ("unsupported_type", 400, _BAD, "This type of file is not accepted.")
+    BLOCKED_EXTENSION = ("blocked_extension", 400, _BAD, "Files with this extension are never accepted.")
+    TYPE_MISMATCH = ("type_mismatch", 400, _BAD, "The file's bytes and its extension disagree.")
+    QUOTA_EXCEEDED = (
+        "quota_exceeded",
+        400,
+        _BAD,
+        "The organization's storage quota has no room for this file.",
+    )
+
+
+class DspError(ErrorCode):
+    """The DSP API's own conditions (spec/dsp-api.md); its body carries only the message."""
+
+    INVALID_REQUEST = ("invalid_request", 400, _BAD, "The request breaks a rule of the DSP contract.")
+    PARTNER_KEY_REQUIRED = (
+        "auth_required",
+        401,
+        "authentication_error",
+        "Send the supply partner key as 'Authorization: Bearer <key>'.",
+    )
+    INVALID_PARTNER_KEY = (
+        "invalid_partner_key",
+        401,
+        "authentication_error",
+        "The supply partner key is invalid or disabled.",
+    )
+    BID_NOT_FOUND = ("bid_not_found", 404, "not_found_error", "Unknown or expired bid id.")
+    CLICK_NOT_FOUND = ("click_not_found", 404, "not_found_error", "Unknown or expired click link.")
+    REALIZED_PRICE_ABOVE_BID = ("realized_price_above_bid", 400, _BAD, "realizedPrice is above the bid.")
+
+
+class ApplicationError(drf.APIException):
+    """A raised member of a registry, with this occurrence's message and `param` (dotted field)."""
 
     def __init__(
         self,
+        error: ErrorCode,
         message: str | None = None,
         *,
-        code: str | None = None,
-        type: str | None = None,  # noqa: A002 - the contract's field name
         param: str | None = None,
-        status: int | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.message = message or self.default_message
-        self.code = code or self.default_code
-        self.type = type or self.default_type
+        self.error = error
+        self.code = error.code
+        self.type = error.type
+        self.status_code = error.status
+        self.message = message or error.message
         self.param = param
-        if status is not None:
-            self.status_code = status
         self.headers = headers or {}
         super().__init__(self.message, self.code)
-
-
-class AuthRequiredError(ApplicationError):
-    status_code = 401
-    default_code = "auth_required"
-    default_type = "authentication_error"
-    default_message = "Send your API key as 'Authorization: Bearer <key>'."
-
-
-class InvalidApiKeyError(ApplicationError):
-    status_code = 401
-    default_code = "invalid_api_key"
-    default_type = "authentication_error"
-    default_message = "The API key is invalid, revoked or expired."
-
-
-class AccountSuspendedError(ApplicationError):
-    status_code = 403
-    default_code = "account_suspended"
-    default_type = "permission_error"
-    default_message = "This organization is suspended."
-
-
-class NotFoundError(ApplicationError):
-    status_code = 404
-    default_code = "not_found"
-    default_type = "not_found_error"
-    default_message = "No such object."
-
-
-class RateLimitedError(ApplicationError):
-    status_code = 429
-    default_code = "rate_limit_exceeded"
-    default_type = "rate_limit_error"
-    default_message = "Too many requests; retry after the time in the Retry-After header."
-
-
-class RequestTooLargeError(ApplicationError):
-    status_code = 413
-    default_code = "request_too_large"
-    default_message = "The request body is too large."
-
-
-class StorageUnavailableError(ApplicationError):
-    status_code = 503
-    default_code = "storage_unavailable"
-    default_type = "api_error"
-    default_message = "File storage is unavailable; nothing was stored. Try again later."
-
-
-class InternalError(ApplicationError):
-    status_code = 500
-    default_code = "internal_error"
-    default_type = "api_error"
-    default_message = "An unexpected error occurred."
-
-
-# DRF's own validation codes all mean "this value is not acceptable" in our contracts.
-_DRF_VALIDATION_CODES = {
-    "invalid", "required", "null", "blank", "max_length", "min_length", "max_value",
-    "min_value", "invalid_choice", "not_a_list", "empty", "does_not_exist", "incorrect_type",
-    "date", "datetime", "max_digits", "max_decimal_places", "max_whole_digits", "unique",
-    "max_string_length", "overflow", "not_a_dict", "make_aware", "no_name",
-}  # fmt: skip
 
 
 def _first_error(detail: Any, path: str = "") -> tuple[str, Any]:
@@ -133,30 +286,25 @@ def _first_error(detail: Any, path: str = "") -> tuple[str, Any]:
 
 
 def _from_validation(exc: drf.ValidationError) -> ApplicationError:
+    """Every serializer failure means "this value is not acceptable": `invalid_value` at its path."""
     path, leaf = _first_error(exc.detail)
-    leaf_code = getattr(leaf, "code", None) or "invalid"
-    code = "invalid_value" if leaf_code in _DRF_VALIDATION_CODES else leaf_code
-    message = str(leaf) or "The request is invalid."
-    return ApplicationError(message, code=code, param=path or None)
+    return V1Error.INVALID_VALUE(str(leaf) or None, param=path or None)
 
 
-# DRF's and Django's own exceptions, in match order: (class, code, type, status).
-_BUILTIN_ERRORS: tuple[tuple[type[BaseException], str, str, int], ...] = (
-    (drf.PermissionDenied, "permission_denied", "permission_error", 403),
-    (drf.MethodNotAllowed, "method_not_allowed", "invalid_request_error", 405),
-    (drf.UnsupportedMediaType, "unsupported_media_type", "invalid_request_error", 415),
-    (drf.NotAcceptable, "not_acceptable", "invalid_request_error", 406),
-    (drf.ParseError, "parse_error", "invalid_request_error", 400),
+# DRF's and Django's own exceptions, in match order. These answer with the registry's message.
+_PLAIN_ERRORS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], ErrorCode], ...] = (
+    (drf.NotAuthenticated, PlatformError.AUTH_REQUIRED),
+    (drf.AuthenticationFailed, PlatformError.INVALID_API_KEY),
+    ((Http404, drf.NotFound), PlatformError.NOT_FOUND),
+    (RequestDataTooBig, PlatformError.REQUEST_TOO_LARGE),
 )
-
-
-_PLAIN_ERRORS: tuple[
-    tuple[type[BaseException] | tuple[type[BaseException], ...], type[ApplicationError]], ...
-] = (
-    (drf.NotAuthenticated, AuthRequiredError),
-    (drf.AuthenticationFailed, InvalidApiKeyError),
-    ((Http404, drf.NotFound), NotFoundError),
-    (RequestDataTooBig, RequestTooLargeError),
+# These keep DRF's message, which names what was wrong (the method, the media type).
+_DETAILED_ERRORS: tuple[tuple[type[drf.APIException], ErrorCode], ...] = (
+    (drf.PermissionDenied, PlatformError.PERMISSION_DENIED),
+    (drf.MethodNotAllowed, PlatformError.METHOD_NOT_ALLOWED),
+    (drf.UnsupportedMediaType, PlatformError.UNSUPPORTED_MEDIA_TYPE),
+    (drf.NotAcceptable, PlatformError.NOT_ACCEPTABLE),
+    (drf.ParseError, PlatformError.PARSE_ERROR),
 )
 
 
@@ -166,21 +314,19 @@ def as_application_error(exc: BaseException) -> ApplicationError:
         return exc
     if isinstance(exc, drf.ValidationError):
         return _from_validation(exc)
-    for cls, error_class in _PLAIN_ERRORS:
-        if isinstance(exc, cls):
-            return error_class()
     if isinstance(exc, drf.Throttled):
-        return RateLimitedError(headers={"Retry-After": str(int(getattr(exc, "wait", None) or 1))})
-    for cls, code, error_type, status in _BUILTIN_ERRORS:
-        if isinstance(exc, cls):
-            return ApplicationError(str(exc.detail), code=code, type=error_type, status=status)  # type: ignore[attr-defined]
-    if isinstance(exc, drf.APIException):
-        return ApplicationError(str(exc.detail), code=str(exc.default_code), status=exc.status_code)  # fmt: skip
-    return InternalError()
+        return V1Error.RATE_LIMIT_EXCEEDED(headers={"Retry-After": str(int(getattr(exc, "wait", None) or 1))})
+    for plain, error in _PLAIN_ERRORS:
+        if isinstance(exc, plain):
+            return error()
+    for detailed, error in _DETAILED_ERRORS:
+        if isinstance(exc, detailed):
+            return error(str(exc.detail))
+    return PlatformError.INTERNAL_ERROR()
 
 
 def _log_if_unexpected(exc: BaseException, error: ApplicationError, request: Any) -> None:
-    if isinstance(error, InternalError) and not isinstance(exc, ApplicationError):
+    if error.error is PlatformError.INTERNAL_ERROR and not isinstance(exc, ApplicationError):
         request_id = getattr(request, "request_id", "-")
         logger.error("unhandled error request_id=%s", request_id, exc_info=exc)
 
@@ -230,21 +376,21 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     render = _body_for_path(request.path)
     if render is None:
         return HttpResponse("Not found.", status=404, content_type="text/plain")
-    return JsonResponse(render(NotFoundError()), status=404)
+    return JsonResponse(render(PlatformError.NOT_FOUND()), status=404)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
     render = _body_for_path(request.path)
     if render is None:
         return HttpResponse("Server error.", status=500, content_type="text/plain")
-    return JsonResponse(render(InternalError()), status=500)
+    return JsonResponse(render(PlatformError.INTERNAL_ERROR()), status=500)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     render = _body_for_path(request.path)
-    error = as_application_error(exception) if exception else ApplicationError()
-    if isinstance(error, InternalError):
-        error = ApplicationError("The request is invalid.")
+    error = as_application_error(exception) if exception else PlatformError.PARSE_ERROR()
+    if error.error is PlatformError.INTERNAL_ERROR:
+        error = V1Error.INVALID_VALUE()
     if render is None:
         return HttpResponse(error.message, status=error.status_code, content_type="text/plain")
     return JsonResponse(render(error), status=error.status_code)

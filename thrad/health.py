@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+
+from thrad import storage
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _check_broker() -> None:
 
 
 def _check_storage() -> None:
-    default_storage.exists("readyz-probe")
+    storage.exists("readyz-probe")
 
 
 CHECKS: dict[str, Callable[[], None]] = {

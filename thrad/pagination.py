@@ -19,15 +19,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from thrad.errors import ApplicationError
+from thrad.errors import V1Error
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
 ORDERS = ("asc", "desc")
-
-
-class InvalidPageRequestError(ApplicationError):
-    default_code = "invalid_value"
 
 
 @dataclass(frozen=True)
@@ -42,10 +38,10 @@ class PageRequest:
         """Parse `limit`, `after`, `before` and `order`; 400 invalid_value naming the bad one."""
         after, before = query.get("after") or None, query.get("before") or None
         if after and before:
-            raise InvalidPageRequestError("Send at most one of 'after' and 'before'.", param="before")
+            raise V1Error.INVALID_VALUE("Send at most one of 'after' and 'before'.", param="before")
         order = query.get("order", "desc")
         if order not in ORDERS:
-            raise InvalidPageRequestError("'order' must be 'asc' or 'desc'.", param="order")
+            raise V1Error.INVALID_VALUE("'order' must be 'asc' or 'desc'.", param="order")
         return cls(limit=_limit(query.get("limit")), after=after, before=before, order=order)
 
 
@@ -53,7 +49,7 @@ def _limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise InvalidPageRequestError(f"'limit' must be an integer from 1 to {MAX_LIMIT}.", param="limit")
+        raise V1Error.INVALID_VALUE(f"'limit' must be an integer from 1 to {MAX_LIMIT}.", param="limit")
     return int(raw)
 
 
@@ -69,7 +65,7 @@ def _cursor_row(queryset: QuerySet, cursor_field: str, value: str, param: str) -
     except (DjangoValidationError, ValueError):
         row = None
     if row is None:
-        raise InvalidPageRequestError(f"'{param}' must be the id of an object in this list.", param=param)
+        raise V1Error.INVALID_VALUE(f"'{param}' must be the id of an object in this list.", param=param)
     return row
 
 

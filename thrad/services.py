@@ -16,18 +16,12 @@ from django.utils import timezone
 
 from thrad import keys
 from thrad.clientip import parse_networks
-from thrad.errors import ApplicationError, NotFoundError
+from thrad.errors import PlatformError, V1Error
 from thrad.models import ApiKey, AuditLog, Membership, Organization
 from thrad.signals import organization_suspension_changed
 
 logger = logging.getLogger(__name__)
 LAST_USED_RESOLUTION = timedelta(seconds=60)
-
-
-class ActiveKeyExistsError(ApplicationError):
-    status_code = 409
-    default_code = "active_key_exists"
-    default_message = "This organization already has an active API key; rotate it instead."
 
 
 def audit_log_record(
@@ -86,7 +80,7 @@ def api_key_create(
             audit_log_record(org=org, action="api_key.create", target=api_key.display_prefix,
                              by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
     except IntegrityError as exc:
-        raise ActiveKeyExistsError() from exc
+        raise V1Error.ACTIVE_KEY_EXISTS() from exc
     return api_key, secret
 
 
@@ -118,7 +112,7 @@ def api_key_rotate(
             audit_log_record(org=org, action="api_key.rotate", target=api_key.display_prefix,
                              by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
     except IntegrityError as exc:  # a concurrent rotation won the race
-        raise ActiveKeyExistsError("Another rotation happened at the same time; try again.") from exc
+        raise V1Error.ACTIVE_KEY_EXISTS("Another rotation happened at the same time; try again.") from exc
     return api_key, secret
 
 
@@ -139,7 +133,7 @@ def api_key_revoke(
             .first()
         )
         if api_key is None:
-            raise NotFoundError("No such active API key.")
+            raise PlatformError.NOT_FOUND("No such active API key.")
         api_key.status = ApiKey.Status.REVOKED
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["status", "revoked_at"])
@@ -157,11 +151,6 @@ def api_key_mark_used(*, api_key: ApiKey, now: datetime | None = None) -> bool:
         return False
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     return ApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now) == 1
-
-
-class InvalidAllowlistError(ApplicationError):
-    default_code = "invalid_ip_allowlist"
-    default_message = "The IP allowlist must be a list of IP networks in CIDR notation."
 
 
 MAX_ALLOWLIST_ENTRIES = 100
@@ -188,10 +177,10 @@ def organization_ip_allowlist_set(
     try:
         networks = parse_networks(cidrs)
     except ValueError as exc:
-        raise InvalidAllowlistError(str(exc), param="ip_allowlist") from exc
+        raise V1Error.INVALID_IP_ALLOWLIST(str(exc), param="ip_allowlist") from exc
     canonical = list(dict.fromkeys(str(network) for network in networks))
     if len(canonical) > MAX_ALLOWLIST_ENTRIES:
-        raise InvalidAllowlistError(f"At most {MAX_ALLOWLIST_ENTRIES} networks.", param="ip_allowlist")
+        raise V1Error.INVALID_IP_ALLOWLIST(f"At most {MAX_ALLOWLIST_ENTRIES} networks.", param="ip_allowlist")
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=org.pk)
         if locked.ip_allowlist == canonical:

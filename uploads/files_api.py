@@ -16,32 +16,10 @@ from thrad import ratelimit
 from thrad.api import OrganizationActive, RateLimitedApi
 from thrad.authentication import ApiKeyOrHeaderAuthentication, request_org
 from thrad.clientip import IPNetwork, client_ip, in_networks, parse_networks
-from thrad.errors import ApplicationError, RateLimitedError, files_exception_handler
+from thrad.errors import FilesError, PlatformError, files_exception_handler
 from thrad.models import ApiKey, Organization
 from uploads.files_validation import MAX_FILE_BYTES, MAX_FILES, MAX_REQUEST_BYTES
-from uploads.streaming import CappedUploadHandler, limit_request_body
-
-
-class FilesRateLimitedError(RateLimitedError):
-    default_code = "rate_limited"
-    default_message = "Too many requests for this organization; retry after Retry-After seconds."
-
-
-class IpNotAllowedError(ApplicationError):
-    status_code = 403
-    default_code = "ip_not_allowed"
-    default_type = "permission_error"
-    default_message = "Your address is not in this organization's IP allowlist."
-
-
-class NoFilesError(ApplicationError):
-    default_code = "no_files"
-    default_message = "Send one to five parts named 'files' (multipart/form-data)."
-
-
-class TooManyFilesError(ApplicationError):
-    default_code = "too_many_files"
-    default_message = f"At most {MAX_FILES} files per request; nothing was stored."
+from uploads.streaming import BodyTooLarge, CappedUploadHandler, limit_request_body
 
 
 def allowlist_networks(cidrs: Any) -> tuple[IPNetwork, ...]:
@@ -64,7 +42,7 @@ class IpAllowed(BasePermission):
             return True
         address = client_ip(request._request)
         if address is None or not in_networks(address, allowlist_networks(allowlist)):
-            raise IpNotAllowedError()
+            raise FilesError.IP_NOT_ALLOWED()
         return True
 
 
@@ -77,7 +55,7 @@ class FilesApiBase(RateLimitedApi):
 
     authentication_classes = [ApiKeyOrHeaderAuthentication]
     permission_classes = [OrganizationActive, IpAllowed]
-    rate_limit_error = FilesRateLimitedError
+    rate_limit_error = FilesError.RATE_LIMITED
     counts_toward_rate_limit = False
 
     def get_rate_limits(self, request: Request) -> Sequence[ratelimit.Limit]:
@@ -101,16 +79,18 @@ class FilesApiBase(RateLimitedApi):
 def files_parts(request: Request) -> list[UploadedFile]:
     """The `files` parts, each streamed to a temp file (10 MB cap), the body capped at 50 MB."""
     django_request = request._request
-    limit_request_body(django_request, MAX_REQUEST_BYTES)
     django_request.upload_handlers = [CappedUploadHandler(django_request, max_file_bytes=MAX_FILE_BYTES)]
     try:
+        limit_request_body(django_request, MAX_REQUEST_BYTES)
         parts = request.FILES.getlist("files")
+    except BodyTooLarge as exc:
+        raise PlatformError.REQUEST_TOO_LARGE() from exc
     except TooManyFilesSent as exc:
-        raise TooManyFilesError() from exc
+        raise FilesError.TOO_MANY_FILES() from exc
     except TooManyFieldsSent as exc:
-        raise ApplicationError("Too many form fields.", code="parse_error") from exc
+        raise PlatformError.PARSE_ERROR("Too many form fields.") from exc
     if not parts:
-        raise NoFilesError()
+        raise FilesError.NO_FILES()
     if len(parts) > MAX_FILES:
-        raise TooManyFilesError()
+        raise FilesError.TOO_MANY_FILES()
     return parts

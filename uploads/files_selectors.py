@@ -12,31 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from boto3.exceptions import Boto3Error
-from botocore.exceptions import BotoCoreError, ClientError
-from django.core.files.storage import default_storage
 from django.db.models import Q
 
-from thrad.errors import ApplicationError, NotFoundError, StorageUnavailableError
+from thrad import storage
+from thrad.errors import FilesError, PlatformError
 from thrad.models import Organization
 from uploads.models import StoredFile
 
 # What the storage backends raise when the object store cannot be reached, read or written.
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError, Boto3Error)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 DOWNLOAD_CHUNK = 64 * 1024
-
-
-class InvalidCursorError(ApplicationError):
-    default_code = "invalid_cursor"
-    default_message = "The cursor is not one this API returned; start again without it."
-
-
-class InvalidLimitError(ApplicationError):
-    default_code = "invalid_limit"
-    default_message = f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}."
 
 
 @dataclass
@@ -51,7 +38,7 @@ def stored_file_get(*, org: Organization, key: str) -> StoredFile:
     """One of the organization's files; another organization's key is NotFoundError too."""
     stored = StoredFile.objects.for_org(org).filter(key=key).first()
     if stored is None:
-        raise NotFoundError("No such file.")
+        raise PlatformError.NOT_FOUND("No such file.")
     return stored
 
 
@@ -67,9 +54,9 @@ def cursor_decode(cursor: str) -> tuple[datetime, str]:
         created, key = json.loads(raw)
         when = datetime.fromisoformat(created)
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursorError() from exc
+        raise FilesError.INVALID_CURSOR() from exc
     if when.tzinfo is None or not isinstance(key, str) or len(cursor) > 1000:
-        raise InvalidCursorError()
+        raise FilesError.INVALID_CURSOR()
     return when, key
 
 
@@ -77,7 +64,7 @@ def page_size(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise InvalidLimitError()
+        raise FilesError.INVALID_LIMIT()
     return int(raw)
 
 
@@ -93,27 +80,12 @@ def stored_file_list(*, org: Organization, cursor: str | None, limit: int = DEFA
     return FilePage(files=rows[:limit], next_cursor=next_cursor, used_bytes=usage[0], quota_bytes=usage[1])
 
 
-def _open(key: str) -> IO[bytes]:
-    bucket = getattr(default_storage, "bucket_name", None)
-    if bucket is None:
-        return default_storage.open(key, "rb")
-    # S3: read the object's body as it arrives (django-storages' File downloads it all first).
-    client = default_storage.connection.meta.client  # type: ignore[attr-defined]
-    return client.get_object(Bucket=bucket, Key=key)["Body"]
-
-
 def stored_file_open(*, stored: StoredFile) -> IO[bytes]:
-    """The stored bytes as a stream; NotFoundError when they are gone, 503 when storage is down."""
+    """The stored bytes as a stream; 404 when they are gone, 503 when storage is down."""
     try:
-        return _open(stored.key)
-    except FileNotFoundError as exc:
-        raise NotFoundError("No such file.") from exc
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            raise NotFoundError("No such file.") from exc
-        raise StorageUnavailableError("File storage is unavailable; try again later.") from exc
-    except STORAGE_ERRORS as exc:
-        raise StorageUnavailableError("File storage is unavailable; try again later.") from exc
+        return storage.open_stream(stored.key)
+    except storage.ObjectMissing as exc:
+        raise PlatformError.NOT_FOUND("No such file.") from exc
 
 
 def chunks(stream: IO[bytes]) -> Iterator[bytes]:

@@ -9,17 +9,16 @@ import secrets
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import IO
 
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 
-from thrad.errors import NotFoundError, StorageUnavailableError
+from thrad import storage
+from thrad.errors import PlatformError
 from thrad.models import ApiKey, Organization
 from uploads import files_validation
-from uploads.files_selectors import STORAGE_ERRORS, stored_file_get
+from uploads.files_selectors import stored_file_get
 from uploads.files_validation import Accepted, PartRejected
 from uploads.models import StoredFile
 from uploads.streaming import is_oversized
@@ -48,21 +47,6 @@ def stored_file_key(*, org: Organization, filename: str) -> str:
     return f"files/{org.public_id}/{token}_{files_validation.safe_name(filename)}"
 
 
-def _storage_save(key: str, content: IO[bytes]) -> str:
-    content.seek(0)
-    try:
-        return default_storage.save(key, content)
-    except STORAGE_ERRORS as exc:
-        raise StorageUnavailableError() from exc
-
-
-def _storage_delete_quietly(key: str) -> None:
-    try:
-        default_storage.delete(key)
-    except STORAGE_ERRORS:
-        pass  # the row is gone or never written: an orphan object is harmless and private
-
-
 def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: UploadedFile, accepted: Accepted) -> StoredFile:  # fmt: skip
     """Reserve the part's bytes, write them to storage, record the row; undo on any failure.
 
@@ -74,8 +58,8 @@ def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: Upl
         raise PartRejected("quota_exceeded", "The organization's storage quota would be exceeded.")
     with ExitStack() as undo:
         undo.callback(quota_release, org_id=org.pk, size=size)
-        key = _storage_save(stored_file_key(org=org, filename=upload.name or "file"), upload)
-        undo.callback(_storage_delete_quietly, key)
+        key = storage.save(stored_file_key(org=org, filename=upload.name or "file"), upload)
+        undo.callback(storage.delete_quietly, key)
         stored = StoredFile.objects.create(
             organization=org, api_key=api_key, key=key, filename=upload.name or "file",
             mime_type=accepted.mime, size=size, is_image=accepted.is_image,
@@ -91,7 +75,7 @@ def _judge(upload: UploadedFile) -> Accepted:
 
 def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[UploadedFile]) -> UploadResult:  # fmt: skip
     """Judge and store each part alone, in order. When storage fails, the parts this request
-    already stored are removed again and StorageUnavailableError propagates (nothing charged).
+    already stored are removed again and storage_unavailable propagates (nothing charged).
     """
     result = UploadResult()
     try:
@@ -100,10 +84,10 @@ def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[Upl
                 result.uploaded.append(stored_file_create(org=org, api_key=api_key, upload=upload, accepted=_judge(upload)))  # fmt: skip
             except PartRejected as rejected:
                 result.errors.append((upload.name or "", rejected))
-    except StorageUnavailableError:
+    except PlatformError.STORAGE_UNAVAILABLE.exc:
         for stored in result.uploaded:
             _row_delete(stored)
-            _storage_delete_quietly(stored.key)
+            storage.delete_quietly(stored.key)
         raise
     return result
 
@@ -123,8 +107,8 @@ def stored_file_delete(*, org: Organization, key: str) -> None:
     """
     stored = stored_file_get(org=org, key=key)
     try:
-        default_storage.delete(stored.key)
-    except STORAGE_ERRORS as exc:
-        raise StorageUnavailableError("File storage is unavailable; nothing was deleted.") from exc
+        storage.delete(stored.key)
+    except PlatformError.STORAGE_UNAVAILABLE.exc as exc:
+        raise PlatformError.STORAGE_UNAVAILABLE("File storage is unavailable; nothing was deleted.") from exc
     if not _row_delete(stored):
-        raise NotFoundError()
+        raise PlatformError.NOT_FOUND()

@@ -15,14 +15,13 @@ from typing import IO, Any
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile as UploadedPart
 from django.db import transaction
 from django.utils import timezone
 
+from thrad import storage
 from thrad.clientip import parse_networks
-from thrad.errors import ApplicationError, StorageUnavailableError
+from thrad.errors import ApplicationError, PlatformError, V1Error
 from thrad.models import ApiKey, Organization
 from uploads import fetch, sniff, ssrf
 from uploads.models import UploadedFile
@@ -40,52 +39,12 @@ PIXEL_CAPS = {"JPEG": sniff.MAX_PIXELS, "PNG": 25_000_000, "WEBP": 6_250_000}
 _FORMAT_FIELD = {"PNG": UploadedFile.Format.PNG, "JPEG": UploadedFile.Format.JPEG, "WEBP": UploadedFile.Format.WEBP}  # fmt: skip
 
 
-class InvalidValueError(ApplicationError):
-    default_code = "invalid_value"
-    default_message = "Send exactly one of a multipart 'file' part or a JSON 'image_url'."
-
-
-class InvalidFileError(ApplicationError):
-    default_code = "invalid_file"
-    default_message = "The file is not a readable image."
-
-
-class FileTooLargeError(ApplicationError):
-    default_code = "file_too_large"
-    default_message = f"The image is larger than {MAX_BYTES} bytes (5 MB)."
-
-
-class UnsupportedMimetypeError(ApplicationError):
-    default_code = "unsupported_mimetype"
-    default_message = "Only PNG, JPEG and WebP images are accepted."
-
-
-class InvalidImageUrlError(ApplicationError):
-    default_code = "invalid_image_url"
-    default_message = "image_url must be an absolute http(s) URL of a public host."
-
-
-class ImageFetchFailedError(ApplicationError):
-    default_code = "image_fetch_failed"
-    default_message = "The image could not be fetched."
-
-
-class TooManyRedirectsError(ApplicationError):
-    default_code = "too_many_redirects"
-    default_message = "The image URL answered with a redirect; redirects are not followed."
-
-
-_ERRORS: dict[str, type[ApplicationError]] = {
-    cls.default_code: cls
-    for cls in (InvalidFileError, FileTooLargeError, UnsupportedMimetypeError, InvalidImageUrlError,
-                ImageFetchFailedError, TooManyRedirectsError, StorageUnavailableError)
-}  # fmt: skip
-
-
 def upload_error(code: str, message: str | None = None, *, param: str | None) -> ApplicationError:
-    """The contract's error for a failure code of validation, fetch or storage."""
-    cls = _ERRORS.get(code, InvalidFileError)
-    return cls(message, param=None if cls is StorageUnavailableError else param)
+    """The contract's error for a failure code a fetch task returned (codes cross the broker as
+    strings); storage failures carry no param."""
+    if code == PlatformError.STORAGE_UNAVAILABLE.code:
+        return PlatformError.STORAGE_UNAVAILABLE(message)
+    return V1Error.from_code(code)(message, param=param)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -107,15 +66,15 @@ def image_check(fp: IO[bytes]) -> tuple[sniff.ImageInfo, int, str]:
     (`invalid_file`, `unsupported_mimetype`, `file_too_large`) with param None."""
     size, digest = _size_and_digest(fp)
     if size > MAX_BYTES:
-        raise FileTooLargeError()
+        raise V1Error.FILE_TOO_LARGE()
     head = fp.read(512)
     fp.seek(0)
     try:
         info = sniff.image_info(fp, formats=FORMATS, max_pixels=pixel_cap(sniff.magic_kind(head)))
     except sniff.SniffError as exc:
         if exc.code == "unsupported" or (sniff.magic_kind(head) is None and _looks_like_text(head)):
-            raise UnsupportedMimetypeError() from exc
-        raise InvalidFileError(exc.message) from exc
+            raise V1Error.UNSUPPORTED_MIMETYPE() from exc
+        raise V1Error.INVALID_FILE(exc.message) from exc
     return info, size, digest
 
 
@@ -144,28 +103,15 @@ def upload_stem_new() -> str:
 
 
 def image_store(*, name: str, fp: IO[bytes], replace: bool = False) -> None:
-    """Write `fp` to default storage at exactly `name`; StorageUnavailableError (and nothing
-    left behind) when the storage fails. `replace` makes a re-run idempotent (a task retry)."""
+    """Write `fp` to storage at exactly `name`; storage_unavailable (and nothing left behind)
+    when the storage fails. `replace` makes a re-run idempotent (a task retry)."""
     try:
-        if replace and default_storage.exists(name):
-            default_storage.delete(name)
-        fp.seek(0)
-        saved = default_storage.save(name, File(fp, name=name.rsplit("/", 1)[-1]))
-    except Exception as exc:  # noqa: BLE001 - any failure of the store means "unavailable"
-        logger.warning("storage write failed for %s: %r", name, exc)
-        _storage_delete([name])
-        raise StorageUnavailableError() from exc
-    if saved != name:
-        _storage_delete([name, saved])
-        raise StorageUnavailableError()
-
-
-def _storage_delete(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception as exc:  # noqa: BLE001 - storage down: the object may linger, say so
-            logger.warning("could not delete %s: %r", name, exc)
+        if replace:
+            storage.delete(name)
+        storage.save(name, fp)
+    except ApplicationError:
+        storage.delete_quietly(name)
+        raise
 
 
 def stored_image_discard(*, stem: str) -> None:
@@ -173,7 +119,7 @@ def stored_image_discard(*, stem: str) -> None:
     refers to: what a fetch left after the web process stopped waiting. Safe to repeat."""
     names = [f"{stem}.{ext}" for ext in EXTENSIONS]
     kept = set(UploadedFile.objects.filter(file_id__in=names).values_list("file_id", flat=True))
-    _storage_delete([name for name in names if name not in kept])
+    storage.delete_quietly(*(name for name in names if name not in kept))
 
 
 def _row_create(*, org: Organization, api_key: ApiKey | None, name: str, meta: dict[str, Any],
@@ -187,7 +133,7 @@ def _row_create(*, org: Organization, api_key: ApiKey | None, name: str, meta: d
                 source=source, source_url=source_url,
             )  # fmt: skip
     except BaseException:
-        _storage_delete([name])
+        storage.delete_quietly(name)
         raise
 
 
@@ -202,7 +148,7 @@ def _meta(info: sniff.ImageInfo, size: int, digest: str) -> dict[str, Any]:
 def upload_create_from_file(*, org: Organization, api_key: ApiKey | None, part: UploadedPart) -> UploadedFile:
     """Validate an uploaded file part, store it and record it. Errors carry param `file`."""
     if is_oversized(part):
-        raise FileTooLargeError(param="file")
+        raise V1Error.FILE_TOO_LARGE(param="file")
     try:
         info, size, digest = image_check(part)
     except ApplicationError as exc:
@@ -233,7 +179,7 @@ def upload_create_from_url(*, org: Organization, api_key: ApiKey | None, image_u
     try:
         ssrf.check_url(image_url)
     except ssrf.UrlRefused as exc:
-        raise InvalidImageUrlError(exc.message, param="image_url") from exc
+        raise V1Error.INVALID_IMAGE_URL(exc.message, param="image_url") from exc
     url = str(image_url)
     policy, stem = fetch_policy(), upload_stem_new()
     result = fetch_image.apply_async((url, stem, policy.as_json()))
@@ -241,7 +187,7 @@ def upload_create_from_url(*, org: Organization, api_key: ApiKey | None, image_u
         outcome = result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN)
     except CeleryTimeoutError as exc:
         _cleanup_later(stored_image_cleanup, stem)
-        raise ImageFetchFailedError("Fetching the image took too long.", param="image_url") from exc
+        raise V1Error.IMAGE_FETCH_FAILED("Fetching the image took too long.", param="image_url") from exc
     except Exception:
         _cleanup_later(stored_image_cleanup, stem)  # e.g. the result backend went away
         raise

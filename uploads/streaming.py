@@ -10,8 +10,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
 
-from thrad.errors import RequestTooLargeError
-
 CHUNK_SIZE = 64 * 1024
 
 
@@ -61,12 +59,16 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         return super().file_complete(file_size)
 
 
+class BodyTooLarge(Exception):
+    """The request body is over its cap (declared, or counted while it streamed in)."""
+
+
 def is_oversized(upload: UploadedFile) -> bool:
     return getattr(upload, "oversized", False)
 
 
 class CountingStream:
-    """Reads from a WSGI input stream and raises RequestTooLargeError past `limit` bytes."""
+    """Reads from a WSGI input stream and raises BodyTooLarge past `limit` bytes."""
 
     def __init__(self, stream: Any, limit: int) -> None:
         self._stream = stream
@@ -94,7 +96,7 @@ class CountingStream:
     def _add(self, n: int) -> None:
         self.count += n
         if self.count > self._limit:
-            raise RequestTooLargeError()
+            raise BodyTooLarge()
 
 
 def limit_request_body(request: HttpRequest, max_bytes: int) -> None:
@@ -107,7 +109,7 @@ def limit_request_body(request: HttpRequest, max_bytes: int) -> None:
     chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
     if declared.strip().isdigit() and not chunked:
         if int(declared) > max_bytes:
-            raise RequestTooLargeError()
+            raise BodyTooLarge()
         stream_source: Any = request._stream  # type: ignore[attr-defined]  # Django's LimitedStream
     elif chunked:
         # Django reads at most CONTENT_LENGTH bytes; for a chunked body (the server de-chunks

@@ -13,17 +13,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from thrad.api import V1Api
-from thrad.errors import RequestTooLargeError
+from thrad.errors import V1Error
 from thrad.models import ApiKey
 from thrad.schema import V1ErrorSerializer, v1_error_responses
 from uploads import services
-from uploads.services import FileTooLargeError, InvalidFileError, InvalidValueError
-from uploads.streaming import CappedUploadHandler, limit_request_body
+from uploads.streaming import BodyTooLarge, CappedUploadHandler, limit_request_body
 
 # Multipart headers and boundaries around the one file part; a body past this is refused
 # from its Content-Length, or as soon as that many bytes have streamed in.
 MULTIPART_MAX_BODY = services.MAX_BYTES + 256 * 1024
 JSON_MAX_BODY = 16 * 1024
+ONE_OF = "Send exactly one of a multipart 'file' part or a JSON 'image_url'."
 
 UPLOAD_DESCRIPTION = f"""
 Send exactly one of: `multipart/form-data` with a `file` part, or `application/json`
@@ -86,26 +86,26 @@ class UploadCreateApi(V1Api):
 
 
 def _read_source(request: Request) -> UploadedPart | object:
-    """The one file part, or the `image_url` value (not yet checked), or InvalidValueError."""
+    """The one file part, or the `image_url` value (not yet checked), or V1Error.INVALID_VALUE."""
     media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
     if media_type == "multipart/form-data":
         return _file_part(request)
     if media_type == "application/json":
         return _image_url(request)
-    raise InvalidValueError()
+    raise V1Error.INVALID_VALUE(ONE_OF)
 
 
 def _file_part(request: Request) -> UploadedPart:
     fields, files = _parse_multipart(request)
     parts = files.getlist("file")
     if parts and "image_url" in fields:
-        raise InvalidValueError("Send either a file part or an image_url, not both.")
+        raise V1Error.INVALID_VALUE("Send either a file part or an image_url, not both.")
     if len(parts) > 1:
-        raise InvalidValueError("Send exactly one file part.", param="file")
+        raise V1Error.INVALID_VALUE("Send exactly one file part.", param="file")
     if not parts:
         if "file" in fields:
-            raise InvalidFileError("'file' must be a file part with the image bytes.", param="file")
-        raise InvalidValueError()
+            raise V1Error.INVALID_FILE("'file' must be a file part with the image bytes.", param="file")
+        raise V1Error.INVALID_VALUE(ONE_OF)
     return parts[0]
 
 
@@ -113,12 +113,12 @@ def _parse_multipart(request: Request) -> tuple[Any, Any]:
     """Form fields and file parts; file parts stream to temp files, cut past 5 MB each."""
     try:
         return _parse_capped(request)
-    except RequestTooLargeError as exc:
-        raise FileTooLargeError(param="file") from exc
+    except BodyTooLarge as exc:
+        raise V1Error.FILE_TOO_LARGE(param="file") from exc
     except (drf.ParseError, SuspiciousOperation) as exc:
-        raise InvalidValueError("The multipart body could not be read.") from exc
+        raise V1Error.INVALID_VALUE("The multipart body could not be read.") from exc
     except UnreadablePostError as exc:
-        raise InvalidFileError("The request body ended early.", param="file") from exc
+        raise V1Error.INVALID_FILE("The request body ended early.", param="file") from exc
 
 
 def _parse_capped(request: Request) -> tuple[Any, Any]:
@@ -138,14 +138,14 @@ def _image_url(request: Request) -> object:
     try:
         limit_request_body(request._request, JSON_MAX_BODY)
         data = request.data
-    except RequestTooLargeError as exc:
-        raise InvalidValueError("The JSON body is too large.") from exc
+    except BodyTooLarge as exc:
+        raise V1Error.INVALID_VALUE("The JSON body is too large.") from exc
     except drf.ParseError as exc:
-        raise InvalidValueError("The body is not valid JSON.") from exc
+        raise V1Error.INVALID_VALUE("The body is not valid JSON.") from exc
     if not isinstance(data, dict):
-        raise InvalidValueError("The JSON body must be an object.")
+        raise V1Error.INVALID_VALUE("The JSON body must be an object.")
     if "file" in data:
-        raise InvalidValueError("Send a file as a multipart 'file' part, not in JSON.", param="file")
+        raise V1Error.INVALID_VALUE("Send a file as a multipart 'file' part, not in JSON.", param="file")
     if "image_url" not in data:
-        raise InvalidValueError()
+        raise V1Error.INVALID_VALUE(ONE_OF)
     return data["image_url"]

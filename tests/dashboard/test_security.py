@@ -2,8 +2,9 @@
 
 import pytest
 
+from thrad.errors import V1Error
 from thrad.models import AuditLog, Organization
-from thrad.services import InvalidAllowlistError, organization_ip_allowlist_set
+from thrad.services import organization_ip_allowlist_set
 
 URL = "/dashboard/settings/security"
 
@@ -74,7 +75,7 @@ def test_saving_the_same_list_again_records_nothing(owner_client, owner):
 
 
 def test_the_service_refuses_bad_networks_whoever_calls_it(owner):
-    with pytest.raises(InvalidAllowlistError) as caught:
+    with pytest.raises(V1Error.INVALID_IP_ALLOWLIST.exc) as caught:
         organization_ip_allowlist_set(org=owner.org, cidrs=["10.0.0.0/8", "bogus"])
     assert caught.value.code == "invalid_ip_allowlist"
     assert "'bogus'" in caught.value.message

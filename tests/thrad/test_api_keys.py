@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from thrad import keys
+from thrad.errors import PlatformError, V1Error
 from thrad.models import ApiKey, AuditLog, Organization
 from thrad.selectors import api_key_authenticate
 from thrad.services import (
-    ActiveKeyExistsError,
     api_key_create,
     api_key_mark_used,
     api_key_revoke,
@@ -31,7 +31,7 @@ def test_only_a_digest_and_prefix_are_stored(owner):
 
 
 def test_a_second_create_is_refused_while_a_key_is_active(owner):
-    with pytest.raises(ActiveKeyExistsError):
+    with pytest.raises(V1Error.ACTIVE_KEY_EXISTS.exc):
         api_key_create(org=owner.org)
     assert ApiKey.objects.filter(organization=owner.org, status="active").count() == 1
 
@@ -79,9 +79,8 @@ def test_revoke_stops_a_key_at_once_and_is_audited(owner):
 
 
 def test_an_outsider_cannot_revoke_anothers_key(owner, outsider):
-    from thrad.errors import NotFoundError
 
-    with pytest.raises(NotFoundError):
+    with pytest.raises(PlatformError.NOT_FOUND.exc):
         api_key_revoke(org=outsider.org, key_id=str(owner.key.public_id))
     assert api_key_authenticate(secret=owner.secret) is not None
 
@@ -97,7 +96,7 @@ def test_two_concurrent_creates_leave_exactly_one_active_key():
         try:
             api_key_create(org=Organization.objects.get(pk=org.pk))
             outcomes.append("created")
-        except ActiveKeyExistsError:
+        except V1Error.ACTIVE_KEY_EXISTS.exc:
             outcomes.append("refused")
         finally:
             connection.close()

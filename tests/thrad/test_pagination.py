@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from creatives.models import Campaign
-from thrad.pagination import InvalidPageRequestError, PageRequest, keyset_page, list_body
+from thrad.errors import V1Error
+from thrad.pagination import PageRequest, keyset_page, list_body
 
 
 @pytest.mark.parametrize(
@@ -33,7 +34,7 @@ def test_valid_queries_parse(query, expected):
     ],  # fmt: skip
 )
 def test_invalid_queries_name_the_parameter(query, param):
-    with pytest.raises(InvalidPageRequestError) as caught:
+    with pytest.raises(V1Error.INVALID_VALUE.exc) as caught:
         PageRequest.from_query(query)
     assert caught.value.param == param
     assert caught.value.code == "invalid_value"

@@ -176,7 +176,7 @@ def test_concurrent_deletes_of_one_file_give_its_bytes_back_exactly_once(owner):
         for thread in threads:
             thread.join()
     assert outcomes.count("deleted") == 3
-    assert outcomes.count("NotFoundError") == 9
+    assert outcomes.count("NotFoundError") == 9  # PlatformError.NOT_FOUND
     assert org_used(owner.org) == 2000
     assert stored_objects(owner.org) == []
 
