@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "uploads",
     "creatives",
     "bids",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

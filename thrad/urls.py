@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
-    path("dashboard/", include("thrad.dashboard.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("", include("uploads.urls")),
     path("", include("creatives.urls")),
     path("", include("bids.urls")),
