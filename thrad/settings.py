@@ -1,16 +1,23 @@
 """Thrad settings, read from the environment (see .env.example for every variable).
 
+A `.env` file in the checkout (`make run` writes one for development) is read first; variables
+set in the environment win over it. THRAD_ENV_FILE names another file, or none when empty.
+
 The same code runs in production (PostgreSQL, Redis, Celery workers, S3) and in the embedded
 default (SQLite, database cache, eager Celery, local files); only this module tells them apart.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 
-from thrad.env import ImproperEnvError, env_bool, env_decimal, env_int, env_list, env_str
+from thrad.env import ImproperEnvError, env_bool, env_decimal, env_int, env_list, env_str, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+_ENV_FILE = os.environ.get("THRAD_ENV_FILE", str(BASE_DIR / ".env"))
+if _ENV_FILE:
+    read_env_file(_ENV_FILE)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -20,7 +27,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-dev-only-key-never-used-with-debug-off"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on; the default PUBLIC_BASE_URL follows it.
+PORT = env_int("PORT", 8000, minimum=1)
+PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
