@@ -18,6 +18,7 @@ from thrad import ratelimit
 from thrad.authentication import ApiKeyAuthentication, request_org
 from thrad.errors import AccountSuspendedError, RateLimitedError, v1_exception_handler
 from thrad.models import ApiKey, Organization
+from thrad.schema import V1AutoSchema
 
 
 class OrganizationActive(BasePermission):
@@ -73,6 +74,7 @@ class RateLimitedApi(APIView):
 class V1Api(RateLimitedApi):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [OrganizationActive]
+    schema = V1AutoSchema()
 
     def get_rate_limits(self, request: Request) -> Sequence[ratelimit.Limit]:
         return (v1_limit(),)
