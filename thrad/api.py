@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
+from rest_framework import exceptions as drf
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 
 from thrad import ratelimit
 from thrad.authentication import ApiKeyAuthentication, request_org
-from thrad.errors import AccountSuspendedError, RateLimitedError, v1_exception_handler
+from thrad.errors import AccountSuspendedError, ApplicationError, RateLimitedError, v1_exception_handler
 from thrad.models import ApiKey, Organization
 from thrad.schema import V1AutoSchema
 
@@ -81,6 +82,16 @@ class V1Api(RateLimitedApi):
 
     def get_exception_handler(self) -> Callable[..., Response]:
         return v1_exception_handler
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # The /v1 contract has no 415: a Content-Type no parser takes (DRF also refuses any over
+        # 256 characters unparsed) is a 400 invalid_value.
+        if isinstance(exc, drf.UnsupportedMediaType):
+            exc = ApplicationError(
+                "The Content-Type header is missing, malformed, too long or not one this endpoint takes.",
+                code="invalid_value",
+            )
+        return super().handle_exception(exc)
 
     @property
     def org(self) -> Organization:
