@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from thrad import health
+from thrad import errors, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -15,6 +16,9 @@ urlpatterns = [
     path("", include("uploads.urls")),
     path("", include("creatives.urls")),
     path("", include("bids.urls")),
+    # Last: any other path under an API prefix is a JSON 404 in its family's shape, in DEBUG too
+    # (Django's technical 404 page would answer otherwise). Any method; no CSRF check to fail first.
+    re_path(r"^(?:api/)?v1(?:/.*)?$", csrf_exempt(errors.handler404)),
 ]
 
 handler400 = "thrad.errors.handler400"
