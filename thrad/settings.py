@@ -232,6 +232,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # shipped as static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # /api/redoc (thrad/docs.py) loads nothing from elsewhere: system fonts, not Google's.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+                "headings": {"fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'},
+                "code": {"fontFamily": 'ui-monospace, "Cascadia Mono", Menlo, Consolas, monospace'},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name ("status", "type") across components need names.
     "ENUM_NAME_OVERRIDES": {

@@ -1,16 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from thrad import errors, health
+from thrad import docs, errors, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/redoc", docs.RedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/redoc/redoc.standalone.js", docs.redoc_bundle_view, name="api-redoc-bundle"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("thrad.dashboard.urls")),
     path("", include("uploads.urls")),
