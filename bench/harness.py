@@ -111,7 +111,7 @@ class Result:
         return sum(r.non_2xx + r.socket_errors for r in self.runs)
 
     def line(self) -> str:
-        rounds = " ".join(f"{r.rps:.0f}" for r in self.runs)
+        rounds = " ".join(f"{r.rps:.0f}" if r.rps >= 10 else f"{r.rps:.2f}" for r in self.runs)
         errors = f"   {self.errors} errors" if self.errors else ""
         return (f"  {self.label:<38} {self.rps:8.1f} req/s   p50 {self.p50:7.2f} ms   "
                 f"p99 {self.p99:7.2f} ms   (rounds {rounds}){errors}")  # fmt: skip
@@ -190,8 +190,23 @@ class Harness:
             connection.close()
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
-    def _database_url(self) -> str:
-        name = connection.settings_dict["NAME"]
+    @contextmanager
+    def database_copy(self, suffix: str) -> Iterator[str]:
+        """A copy of the bench database (its rows at this moment) that this process writes to
+        while inside; yields its name for `project(database=...)`. Dropped after."""
+        connection.close()  # PostgreSQL copies a database nobody is connected to
+        connection.creation.clone_test_db(suffix, verbosity=0, autoclobber=True)
+        original, copy = connection.settings_dict["NAME"], connection.creation.get_test_db_clone_settings(suffix)["NAME"]  # fmt: skip
+        connection.settings_dict["NAME"] = copy
+        try:
+            yield copy
+        finally:
+            connection.close()
+            connection.settings_dict["NAME"] = original
+            connection.creation.destroy_test_db(verbosity=0, suffix=suffix)
+
+    def _database_url(self, name: str | None = None) -> str:
+        name = name or connection.settings_dict["NAME"]
         if connection.vendor == "sqlite":
             return f"sqlite:///{name}"
         return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
@@ -208,11 +223,11 @@ class Harness:
             yield Server(base=base, master_pid=proc.pid)
 
     @contextmanager
-    def project(self, **extra_env: str) -> Iterator[Server]:
+    def project(self, database: str | None = None, **extra_env: str) -> Iterator[Server]:
         """The project under gunicorn with the production settings (thrad.settings from the env
         `python -m bench` set up: DEBUG off, a SECRET_KEY, the bench database, prefixes, bucket)."""
         connection.close()  # the server must see committed data; hold no locks
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "thrad.settings", "DATABASE_URL": self._database_url(),
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "thrad.settings", "DATABASE_URL": self._database_url(database),
                "PYTHONPATH": str(BASE_DIR), **extra_env}  # fmt: skip
         with self._gunicorn("thrad.wsgi:application", env) as server:
             yield server
