@@ -5,7 +5,8 @@ services named by the environment: `source .ci/env.sh && make bench` for Postgre
 SeaweedFS, the embedded default otherwise). Everything the bench writes has names of its own,
 never the test ones: the database `thrad_bench_<id>` (fresh for each area, dropped after it),
 the cache and rate-limit key prefix `bench<id>`, the bucket `thrad-bench-<id>`, the media folder
-.bench-tmp/media; all are removed at the end.
+.bench-tmp/media; all are removed at the end, and so are the collected static files when the
+bench collected them.
 
 BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 3) and BENCH_WARMUP (default 2)
 set the length of each comparison.
@@ -79,6 +80,7 @@ def main(selected: list[str]) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
     import bench
@@ -98,6 +100,8 @@ def main(selected: list[str]) -> int:
     )
     _clean_up()  # what a killed run left behind
     ensure_bucket()
+    static_root = Path(settings.STATIC_ROOT)
+    collected = not static_root.exists()
     call_command("collectstatic", "--noinput", verbosity=0)  # as a deployment does (whitenoise serves it)
     try:
         for name in names:
@@ -105,6 +109,8 @@ def main(selected: list[str]) -> int:
         summary()
     finally:
         _clean_up()
+        if collected:
+            shutil.rmtree(static_root, ignore_errors=True)
     return 0
 
 
