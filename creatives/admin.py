@@ -88,6 +88,7 @@ class CampaignAdmin(admin.ModelAdmin):
         context: dict[str, Any] = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}  # fmt: skip
         if campaign is not None and self.has_change_permission(request, campaign):
             context |= {
+                "title": "Review campaign",
                 "review_url": self._url("review", campaign.pk),
                 "can_approve": campaign.review_status != ReviewStatus.APPROVED,
                 "can_reject": campaign.review_status != ReviewStatus.REJECTED,
