@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "thrad",
     "uploads",
+    "files",
     "creatives",
     "bids",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("thrad.dashboard.urls")),
     path("", include("uploads.urls")),
+    path("", include("files.urls")),
     path("", include("creatives.urls")),
     path("", include("bids.urls")),
 ]

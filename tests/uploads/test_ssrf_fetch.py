@@ -68,7 +68,7 @@ class Resolver:
 def fetch_code(url: str, **kwargs) -> str:
     with pytest.raises(FetchError) as caught:
         fetch(url, io.BytesIO(), **kwargs)
-    return caught.value.code
+    return caught.value.error.code
 
 
 @pytest.mark.parametrize(

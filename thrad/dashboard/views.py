@@ -22,6 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views import View
 
+from files.selectors import stored_file_list
+from files.services import stored_file_delete
 from thrad import ratelimit
 from thrad.clientip import client_ip
 from thrad.dashboard import charts, selectors
@@ -35,8 +37,6 @@ from thrad.services import (
     audit_log_record,
     organization_ip_allowlist_set,
 )
-from uploads.files_selectors import stored_file_list
-from uploads.files_services import stored_file_delete
 
 SESSION_ORG = "dashboard_org"
 SESSION_SECRET = "dashboard_new_secret"
