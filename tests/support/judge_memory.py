@@ -53,7 +53,7 @@ def _judge(name: str) -> Callable[[IO[bytes], str], str]:
             return "accepted"
 
         return judge
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("DJANGO_SETTINGS_MODULE") or "tests.settings"
     import django
 
     django.setup()
