@@ -17,10 +17,11 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from bench.harness import Harness, Load, figure, headers_env, ratio, title
+from filecheck import pixel_cap
 from thrad.models import Organization
 from thrad.services import api_key_create
-from uploads import services
 from uploads.models import UploadedFile
+from uploads.validation import MAX_BYTES
 
 
 def _noise_image(fmt: str, target_bytes: int, **save: object) -> bytes:
@@ -84,8 +85,8 @@ def _renew_bucket() -> None:
 
 def run(h: Harness) -> None:
     png_1mb = _noise_image("PNG", 1024 * 1024)
-    png_5mb = _noise_image("PNG", services.MAX_BYTES)
-    jpeg_5mb = _noise_image("JPEG", services.MAX_BYTES, quality=97)
+    png_5mb = _noise_image("PNG", MAX_BYTES)
+    jpeg_5mb = _noise_image("JPEG", MAX_BYTES, quality=97)
     with h.database():
         org = Organization.objects.create(name="Bench", domain="bench.example")
         _, secret = api_key_create(org=org)
@@ -132,9 +133,9 @@ def _memory(h: Harness, files: list[tuple[str, bytes]], auth: dict[str, str]) ->
 def _worst_case(h: Harness, auth: dict[str, str]) -> None:
     title("upload: worst case, small files decoding to each format's pixel cap, wrk -c2")
     for fmt in ("PNG", "WEBP", "JPEG"):
-        data = _solid_image(fmt, services.pixel_cap(fmt))
+        data = _solid_image(fmt, pixel_cap(fmt))
         with h.project() as server:
-            label = f"{fmt} at {services.pixel_cap(fmt) / 1e6:.1f} MP ({len(data) // 1024} KB)"
+            label = f"{fmt} at {pixel_cap(fmt) / 1e6:.1f} MP ({len(data) // 1024} KB)"
             result = h.once(Load(label, server, "/v1/upload", env=_post(h, data, "cap.bin", auth), connections=2), seconds=min(h.seconds, 4))  # fmt: skip
             peak = server.peak_worker_rss_mb()
         print(result.line())

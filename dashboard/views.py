@@ -24,6 +24,9 @@ from django.views import View
 
 from dashboard import charts, selectors
 from dashboard.forms import AllowlistForm, allowlist_leaves_out
+from files.models import StoredFile
+from files.selectors import stored_file_get, stored_file_list
+from files.services import stored_file_delete
 from thrad import ratelimit
 from thrad.clientip import request_ip
 from thrad.errors import FilesError, PlatformError, V1Error
@@ -35,9 +38,6 @@ from thrad.services import (
     audit_log_record,
     organization_ip_allowlist_set,
 )
-from uploads.files_selectors import stored_file_get, stored_file_list
-from uploads.files_services import stored_file_delete
-from uploads.models import StoredFile
 
 SESSION_ORG = "dashboard_org"
 SESSION_SECRET = "dashboard_new_secret"

@@ -101,8 +101,8 @@ def test_the_files_page_lists_the_organizations_files_newest_first(owner_client,
 def test_deleting_a_file_from_the_dashboard_frees_its_quota_and_is_audited(owner_client, owner):
     from django.core.files.storage import default_storage
 
+    from files.models import StoredFile
     from thrad.models import AuditLog
-    from uploads.models import StoredFile
 
     key = _upload(owner, "notes.txt", b"12345")
     response = owner_client.post("/dashboard/files/delete", {"key": key})
@@ -116,7 +116,7 @@ def test_deleting_a_file_from_the_dashboard_frees_its_quota_and_is_audited(owner
 
 
 def test_delete_on_the_files_page_asks_for_confirmation_before_deleting(owner_client, owner):
-    from uploads.models import StoredFile
+    from files.models import StoredFile
 
     key = _upload(owner, "notes.txt", b"12345")
     listing = owner_client.get("/dashboard/files").content.decode()
@@ -135,7 +135,7 @@ def test_delete_on_the_files_page_asks_for_confirmation_before_deleting(owner_cl
 
 
 def test_members_cannot_delete_files_and_outsiders_cannot_reach_them(client, owner, member, outsider):
-    from uploads.models import StoredFile
+    from files.models import StoredFile
 
     key = _upload(owner, "notes.txt", b"12345")
     client.force_login(member.user)
