@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -121,6 +121,7 @@ class Result:
 class Server:
     base: str
     master_pid: int
+    project: bool = True  # False for the bare app
 
     def worker_pids(self) -> list[int]:
         return servers.child_pids(self.master_pid)
@@ -212,7 +213,7 @@ class Harness:
         return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
     @contextmanager
-    def _gunicorn(self, app: str, env: dict[str, str]) -> Iterator[Server]:
+    def _gunicorn(self, app: str, env: dict[str, str], *, project: bool = True) -> Iterator[Server]:
         port = servers.free_port()
         cmd = [str(BIN / "gunicorn"), app, "-c", str(BASE_DIR / "gunicorn.conf.py"), "-w", str(WORKERS),
                "-b", f"127.0.0.1:{port}", "--log-level", "warning"]  # fmt: skip
@@ -220,7 +221,7 @@ class Harness:
         with servers.stopping(proc):
             base = f"http://127.0.0.1:{port}"
             servers.wait_for_http(f"{base}/healthz", proc=proc)
-            yield Server(base=base, master_pid=proc.pid)
+            yield Server(base=base, master_pid=proc.pid, project=project)
 
     @contextmanager
     def project(self, database: str | None = None, **extra_env: str) -> Iterator[Server]:
@@ -236,7 +237,7 @@ class Harness:
     def bare(self) -> Iterator[Server]:
         """The bare app (`bench/bareapp.py`) under the same gunicorn configuration."""
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(BASE_DIR), "LANG": "C.UTF-8"}
-        with self._gunicorn("bench.bareapp:application", env) as server:
+        with self._gunicorn("bench.bareapp:application", env, project=False) as server:
             yield server
 
     @contextmanager
@@ -261,12 +262,34 @@ class Harness:
             for load, result in zip(loads, results, strict=True):
                 if load.before:
                     load.before(load)
-                run = self.run_wrk(load, self.warmup if n < 0 else seconds or self.seconds)
+                length = self.warmup if n < 0 else seconds or self.seconds
+                with self._profiling(load, length) if n == 0 else nullcontext():
+                    run = self.run_wrk(load, length)
                 if load.after:
                     load.after(load, run)
                 if n >= 0:
                     result.runs.append(run)
         return results
+
+    @contextmanager
+    def _profiling(self, load: Load, seconds: int) -> Iterator[None]:
+        """With BENCH_PROFILE=<dir>: py-spy samples one worker of the project (never the bare app)
+        through the first measured round of each load, as collapsed stacks in <dir>/<label>.txt
+        (`python -m bench.profile <file>` summarises one)."""
+        folder = os.environ.get("BENCH_PROFILE")
+        if not folder or not load.server.project:
+            yield
+            return
+        spy = shutil.which("py-spy") or str(BIN / "py-spy")
+        out = Path(folder) / (re.sub(r"[^A-Za-z0-9]+", "-", load.label).strip("-") + ".txt")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pid = load.server.worker_pids()[0]
+        cmd = [spy, "record", "--nonblocking", "-r", "200", "-f", "raw", "-d", str(seconds), "-p", str(pid), "-o", str(out)]  # fmt: skip
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            yield
+        finally:
+            proc.wait(timeout=seconds + 30)
 
     def once(self, load: Load, *, seconds: int | None = None) -> Result:
         """One run of one load (memory phases)."""

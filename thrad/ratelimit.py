@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Protocol
 
-import redis
 from django.conf import settings
 from django.db import connection
 
+from thrad.cache import connection_options, shared_client
 from thrad.models import RateLimitCounter
 
 
@@ -55,8 +55,10 @@ return count
 
 
 class RedisCounter:
+    """Counts in Redis through the process's one client (thrad/cache.py), with the cache's timeouts."""
+
     def __init__(self, url: str) -> None:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client = shared_client(url, **connection_options())
         self._script = client.register_script(_INCR_SCRIPT)
 
     def increment(self, key: str, expires_at: int) -> int:

@@ -1,0 +1,71 @@
+"""One Redis client per process for the cache, the rate limits and the DSP's hot paths.
+
+Django's `RedisCache` builds a new `redis.Redis` object on every cache call (its client's
+`get_client` does), and keeps one connection pool per cache object, that is per thread. Here
+every caller in a process shares one client over one connection pool per (URL, options): the
+cache backend below, `thrad.ratelimit` and anything that needs raw Redis (`shared_client()`).
+redis-py's pool is thread-safe and starts afresh in a forked child, so the one client serves
+gunicorn's threads and workers alike; the socket timeouts are the cache's OPTIONS.
+
+Settings: `"BACKEND": "thrad.cache.RedisCache"` with the same LOCATION and OPTIONS as Django's.
+"""
+
+import threading
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+
+# OPTIONS that configure Django's cache client itself, not the Redis connections.
+_CLIENT_OPTIONS = frozenset({"serializer", "pool_class", "parser_class"})
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, tuple[tuple[str, Any], ...]], redis.Redis] = {}
+
+
+def shared_client(url: str, **options: Any) -> redis.Redis:
+    """The process's client for `url` with these connection options (created once)."""
+    key = (url, tuple(sorted(options.items())))
+    client = _clients.get(key)
+    if client is None:
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = redis.Redis(connection_pool=redis.ConnectionPool.from_url(url, **options))
+                _clients[key] = client
+    return client
+
+
+def connection_options() -> dict[str, Any]:
+    """The default cache's Redis connection options (its socket timeouts and the like)."""
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    return {name: value for name, value in options.items() if name not in _CLIENT_OPTIONS}
+
+
+def default_client() -> redis.Redis:
+    """The shared client for REDIS_URL with the default cache's options."""
+    return shared_client(settings.REDIS_URL, **connection_options())
+
+
+class PooledRedisCacheClient(RedisCacheClient):
+    """Django's cache client, but every call goes through the process's one client per server."""
+
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._connection_options = {k: v for k, v in options.items() if k not in _CLIENT_OPTIONS}
+        self._by_index: dict[int, redis.Redis] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
+        index = self._get_connection_pool_index(write)
+        client = self._by_index.get(index)
+        if client is None:
+            client = self._by_index[index] = shared_client(self._servers[index], **self._connection_options)
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = PooledRedisCacheClient

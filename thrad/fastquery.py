@@ -1,0 +1,78 @@
+"""Hot-path reads compiled once: the ORM's own SQL, converters and model instances, without the
+ORM's per-call compile.
+
+Building the SQL of a queryset costs more CPU than the database spends answering it: about
+0.7 ms for the API key lookup (a two-table `select_related`), against 0.1 ms for the round trip.
+`CompiledFirst` compiles the queryset once per process, with a placeholder for its one
+parameter, and afterwards only executes that SQL (through Django's cursor: the usual wrappers,
+query capture and error translation apply) and turns the row into instances the way
+`QuerySet.first()` does (`Model.from_db`, select_related populators, field converters).
+"""
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+M = TypeVar("M", bound=Model)
+
+_PLACEHOLDER = "\x00thrad-fastquery-parameter\x00"
+
+
+class CompiledFirst(Generic[M]):
+    """`build(value).first()`, with `build` compiled once. `build` must use `value` as one query
+    parameter exactly once (e.g. `.filter(prefix=value)`) and return a queryset of model rows."""
+
+    def __init__(self, build: Callable[[Any], QuerySet[M]], *, using: str = "default") -> None:
+        self._build, self._using = build, using
+        self._compiled: tuple | None = None
+
+    def _compile(self) -> tuple:
+        queryset = self._build(_PLACEHOLDER)
+        if not queryset.ordered:
+            queryset = queryset.order_by("pk")  # as first() orders
+        compiler = queryset[:1].query.get_compiler(using=self._using)
+        sql, params = compiler.as_sql()
+        positions = [i for i, p in enumerate(params) if p == _PLACEHOLDER]
+        if len(positions) != 1:
+            raise ValueError("the queryset must use its parameter exactly once")
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+        populators = get_related_populators(klass_info, select, self._using)
+        return (
+            sql,
+            list(params),
+            positions[0],
+            converters,
+            klass_info["model"],
+            start,
+            end,
+            init_list,
+            populators,
+        )
+
+    def __call__(self, value: Any) -> M | None:
+        if self._compiled is None:
+            self._compiled = self._compile()
+        sql, params, position, converters, model, start, end, init_list, populators = self._compiled
+        params = params.copy()
+        params[position] = value
+        connection = connections[self._using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if converters:
+            row = list(row)
+            for i, (functions, expression) in converters.items():
+                for convert in functions:
+                    row[i] = convert(row[i], expression, connection)
+        obj = model.from_db(self._using, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        return obj
