@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from tests.support import servers
 from tests.support.storage import ensure_bucket
+from thrad import keycache
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import api_key_create, organization_create
 
@@ -108,7 +109,9 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
 
 @pytest.fixture(autouse=True)
 def _clean_redis() -> None:
-    """Forget this checkout's Redis keys (cache, rate limits) between tests."""
+    """Forget this checkout's Redis keys (cache, rate limits) and the API keys this process
+    remembers (thrad/keycache.py) between tests."""
+    keycache.forget_all()
     if not settings.REDIS_URL:
         return
     import redis

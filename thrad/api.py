@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from thrad import ratelimit
-from thrad.authentication import ApiKeyAuthentication, request_org
+from thrad import keycache, ratelimit
+from thrad.authentication import ApiKeyAuthentication, KeyCheck, KeyPrincipal, key_read, request_org
 from thrad.errors import ErrorCode, PlatformError, V1Error, v1_exception_handler
 from thrad.models import ApiKey, Organization
 from thrad.schema import V1AutoSchema
@@ -42,7 +42,10 @@ class RateLimitedApi(APIView):
     """Counts each authenticated request against `get_rate_limits()`, in order.
 
     The first limit that refuses answers 429 (later limits are not counted). The headers
-    describe the limit closest to running out.
+    describe the limit closest to running out. All the counting is one Redis round trip, which
+    also confirms an API key taken from the process's memory (thrad/keycache.py): when the key
+    or its organization changed meanwhile, the key is read again and the request decided on
+    that, its counts taken back if it is then refused.
     """
 
     rate_limit_error: ErrorCode = V1Error.RATE_LIMIT_EXCEEDED
@@ -53,11 +56,35 @@ class RateLimitedApi(APIView):
     def rate_limit_ident(self, request: Request) -> str:
         return str(request.auth.pk)
 
+    def _key_read_again(self, request: Request, version: str | None = None) -> None:
+        """Replace the remembered key with the database's (401 if it no longer authenticates)."""
+        check: KeyCheck = request._key_check  # type: ignore[attr-defined]
+        api_key = key_read(request, check.secret, version=version)
+        request.user, request.auth = KeyPrincipal(api_key), api_key
+
+    def check_permissions(self, request: Request) -> None:
+        try:
+            super().check_permissions(request)
+        except Exception:
+            if getattr(request, "_key_check", None) is None:
+                raise
+            self._key_read_again(request)  # a refusal never comes from memory
+            super().check_permissions(request)
+
     def check_throttles(self, request: Request) -> None:
-        ident = self.rate_limit_ident(request)
+        check: KeyCheck | None = getattr(request, "_key_check", None)
+        limits = self.get_rate_limits(request)
+        version_key = keycache.version_key() if check else None
+        hits = ratelimit.hit_all(limits, self.rate_limit_ident(request), version_key=version_key)
+        if check is not None and hits.version != check.version:
+            try:
+                self._key_read_again(request, hits.version)
+                super().check_permissions(request)
+            except Exception:
+                ratelimit.refund(hits)
+                raise
         shown: ratelimit.Decision | None = None
-        for limit in self.get_rate_limits(request):
-            decision = ratelimit.hit(limit, ident)
+        for decision in hits.decisions:
             if shown is None or decision.remaining < shown.remaining or not decision.allowed:
                 shown = decision
             request._rate_limit_decision = shown  # type: ignore[attr-defined]

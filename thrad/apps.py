@@ -12,3 +12,14 @@ class ThradConfig(AppConfig):
         from thrad.middleware import check_site_middleware
 
         checks.register(check_site_middleware)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from thrad import keycache
+        from thrad.models import ApiKey, Organization
+
+        for model in (ApiKey, Organization):
+            post_save.connect(keycache.on_save, sender=model, dispatch_uid=f"keycache-save-{model.__name__}")
+            post_delete.connect(
+                keycache.on_delete, sender=model, dispatch_uid=f"keycache-delete-{model.__name__}"
+            )

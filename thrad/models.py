@@ -1,6 +1,7 @@
 """Platform core: organizations, their members, API keys, the audit log, rate-limit counters."""
 
 import uuid
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +11,21 @@ from django.utils import timezone
 DEFAULT_STORAGE_QUOTA_BYTES = 200 * 1024 * 1024
 
 
-class OrganizationQuerySet(models.QuerySet["Organization"]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class _KeyCacheQuerySet(models.QuerySet[_M]):
+    """Updates of these rows tell the processes' API key caches (thrad/keycache.py)."""
+
+    def update(self, **kwargs: Any) -> int:
+        from thrad import keycache
+
+        rows = super().update(**kwargs)
+        keycache.changed(kwargs)
+        return rows
+
+
+class OrganizationQuerySet(_KeyCacheQuerySet["Organization"]):
     def active(self) -> "OrganizationQuerySet":
         return self.filter(is_suspended=False)
 
@@ -67,7 +82,7 @@ class Membership(models.Model):
         return self.role in (self.Role.OWNER, self.Role.ADMIN)
 
 
-class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
+class ApiKeyQuerySet(_KeyCacheQuerySet["ApiKey"]):
     def usable(self) -> "ApiKeyQuerySet":
         """Keys that authenticate now: active or in grace, and not past their expiry."""
         return self.filter(status__in=[ApiKey.Status.ACTIVE, ApiKey.Status.GRACE]).filter(

@@ -146,12 +146,15 @@ def api_key_revoke(
 def api_key_mark_used(*, api_key: ApiKey, now: datetime | None = None) -> bool:
     """Record that the key authenticated a request: `last_used_at` moves at most once a minute
     per key (one conditional UPDATE, none at all within the minute), so the hot path barely writes.
-    True when the row was written."""
+    True when the row was written. After an UPDATE `api_key.last_used_at` is `now` whether this
+    call or another within the minute wrote the row, so the instance asks again a minute later."""
     now = now or timezone.now()
     if api_key.last_used_at is not None and api_key.last_used_at >= now - LAST_USED_RESOLUTION:
         return False
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
-    return ApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now) == 1
+    written = ApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now) == 1
+    api_key.last_used_at = now
+    return written
 
 
 MAX_ALLOWLIST_ENTRIES = 100
