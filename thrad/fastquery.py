@@ -1,5 +1,5 @@
-"""Hot-path reads compiled once: the ORM's own SQL, converters and model instances, without the
-ORM's per-call compile.
+"""Hot-path statements built once: the ORM's own SQL, converters and model instances, without
+the ORM's per-call compile.
 
 Building the SQL of a queryset costs more CPU than the database spends answering it: about
 0.7 ms for the API key lookup (a two-table `select_related`), against 0.1 ms for the round trip.
@@ -76,3 +76,39 @@ class CompiledFirst(Generic[M]):
         for populator in populators:
             populator.populate(row, obj)
         return obj
+
+
+_INSERTS: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+
+def insert(
+    model: type[Model], values: dict[str, Any], *, wait_for_flush: bool = True, using: str = "default"
+) -> None:
+    """INSERT one row (`values` by attname, every other column its database default or NULL), its
+    SQL built once per model and set of columns: the ORM's `save(force_insert=True)` without
+    the model instance, the signals and the compile (about 0.3 ms of CPU each time).
+
+    `wait_for_flush=False` (PostgreSQL, autocommit only): the commit does not wait for the WAL to
+    reach the disk (`SET LOCAL synchronous_commit TO OFF`, sent in the same round trip). For rows
+    that are not money: a database crash may lose the last fraction of a second of them, never
+    anything else. Inside a transaction the flag is ignored (it would cover the whole transaction).
+    """
+    connection = connections[using]
+    key = (model, tuple(values), connection.vendor)
+    built = _INSERTS.get(key)
+    if built is None:
+        q = connection.ops.quote_name
+        fields = [model._meta.get_field(name) for name in values]
+        columns = ", ".join(q(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        built = _INSERTS[key] = (
+            f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES ({marks})",
+            fields,
+        )  # noqa: S608
+    sql, fields = built
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)]
+    if not wait_for_flush and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+            sql = "SET LOCAL synchronous_commit TO OFF; " + sql  # one simple query: one implicit transaction
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
