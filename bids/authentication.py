@@ -3,7 +3,7 @@
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from bids.index import ServingIndex, serving_index
+from bids.index import ServingIndex, held_index, serving_index
 from bids.models import SupplyPartner
 from bids.selectors import partner_authenticate
 from thrad.authentication import MAX_HEADER_LENGTH, bearer_token
@@ -20,8 +20,12 @@ class PartnerAuthentication(BaseAuthentication):
         secret = bearer_token(header)
         if not secret or len(secret) > MAX_HEADER_LENGTH:
             raise DspError.INVALID_PARTNER_KEY()
-        index = serving_index()
+        # The index this process holds, unchecked: bid_place confirms its version in the round
+        # trip that caches the bid. A refusal is decided on the current index only.
+        index = held_index() or serving_index()
         partner = partner_authenticate(secret=secret, index=index)
+        if partner is None and index is not (index := serving_index()):
+            partner = partner_authenticate(secret=secret, index=index)
         if partner is None:
             raise DspError.INVALID_PARTNER_KEY()
         return partner, index  # request.auth: the index snapshot that vouched for the key

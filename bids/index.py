@@ -1,7 +1,7 @@
 """The serving index: every ad that may bid, grouped by ad group, with hints in a phrase trie.
 
 Each worker process keeps one index in memory and checks a version key in the shared cache on
-every bid (one cache read). Any change that can alter which ads serve (campaigns, ad groups,
+every bid (read in the same round trip that caches the bid, see bids.services.bid_place). Any change that can alter which ads serve (campaigns, ad groups,
 ads, the advertiser's name/domain/logo/suspension, a campaign's spend reaching its limit) bumps
 the version after its transaction commits; the next bid in each process sees the new version
 and rebuilds from the database (one query). Bids never scan ads.
@@ -149,8 +149,12 @@ def current_version() -> str:
 
 def serving_index() -> ServingIndex:
     """This process's index, rebuilt first when the shared version moved."""
+    return index_at(current_version())
+
+
+def index_at(version: str) -> ServingIndex:
+    """This process's index at `version` (just read from the cache), rebuilt when it is another."""
     global _current
-    version = current_version()
     index = _current
     if index is not None and index.version == version:
         return index
@@ -158,6 +162,12 @@ def serving_index() -> ServingIndex:
         if _current is None or _current.version != version:
             _current = build(version)
         return _current
+
+
+def held_index() -> ServingIndex | None:
+    """This process's index as it stands, unchecked (None before the first build). A bid uses it
+    and confirms its version in the round trip that caches the bid (bids.services.bid_place)."""
+    return _current
 
 
 def version_bump() -> None:

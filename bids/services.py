@@ -1,8 +1,9 @@
 """Writes of the DSP: supply partners, bids, renders (impressions and spend), clicks, clean-up.
 
 Hot paths, in statements:
-- bid: one cache read (index version), one INSERT whose commit does not wait for the disk (two
-  in one durable transaction for inline ad_data), one cache write.
+- bid: one cache round trip (the bid cached and the index version read in one script), one
+  INSERT whose commit does not wait for the disk (two in one durable transaction for inline
+  ad_data).
 - render: one cache read; with `production` one atomic write that claims the bid
   (`UPDATE ... WHERE rendered_at IS NULL`), stores the click token, upserts the hourly counter
   and adds the spend to the campaign (one statement on PostgreSQL, see bids/accounting.py).
@@ -28,11 +29,20 @@ from django.utils import timezone
 
 from bids import accounting, auction
 from bids.bid_request import OPENER, BidRequest
-from bids.index import ServingIndex, serving_index, version_bump_on_commit
+from bids.index import (
+    VERSION_KEY,
+    ServingIndex,
+    current_version,
+    held_index,
+    index_at,
+    serving_index,
+    version_bump_on_commit,
+)
 from bids.models import Bid, ClickToken, SupplyPartner
 from bids.render import render_data
 from bids.selectors import click_target_get
 from thrad import fastquery, keys
+from thrad.cache import set_then_get
 from thrad.errors import DspError
 
 logger = logging.getLogger("bids.dsp")
@@ -92,24 +102,45 @@ def bid_place(
     """Answer a bid request: the chosen ad's price and a bid id, or None (no bid).
 
     The bid is stored in the database and cached for BID_TTL_SECONDS with its render data;
-    openers (and every bid under DSP_PRERENDER) carry that data inline.
+    openers (and every bid under DSP_PRERENDER) carry that data inline. The index this process
+    holds is confirmed by the same cache round trip that caches the bid (a no-bid reads the
+    version alone); when the shared version moved, the index is rebuilt, the partner checked
+    against it and the ad chosen again.
     """
     if not request.wants_sponsored_message:
         return _no_bid(request, partner, "sponsored_message not wanted")
-    now, index = time.time(), index or serving_index()
-    ad = _choose(index, request, now)
-    if ad is None:
-        return _no_bid(request, partner, "nothing eligible")
-    price = index.groups[ad.ad_group_id].price
+    now = time.time()
+    index = index or held_index() or serving_index()
     bid_id, token = f"bid_{secrets.token_hex(16)}", secrets.token_urlsafe(32)
     inline = request.request_type == OPENER or settings.DSP_PRERENDER
-    data = render_data(ad, click_url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
-                       max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled)  # fmt: skip
     token_now = inline and request.production  # an inline creative may be shown without a render
-    _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
-               token_digest=_token_digest(token) if token_now else None)  # fmt: skip
-    _bid_cache(bid_id, {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
-                        "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token)})  # fmt: skip
+    cached, version = False, index.version
+    for attempt in range(3):
+        if attempt:
+            index = index_at(version)
+            _partner_check(index, partner)
+        ad = _choose(index, request, now)
+        if ad is None:
+            version = current_version()
+        else:
+            price = index.groups[ad.ad_group_id].price
+            data = render_data(ad, click_url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
+                               max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled)  # fmt: skip
+            version = _bid_cache(bid_id, {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
+                                          "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token)})  # fmt: skip
+            cached = True
+        if version == index.version:
+            break
+    if ad is None:
+        if cached:
+            cache.delete(_bid_cache_key(bid_id))  # chosen on an index that had moved
+        return _no_bid(request, partner, "nothing eligible")
+    try:
+        _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
+                   token_digest=_token_digest(token) if token_now else None)  # fmt: skip
+    except Exception:
+        cache.delete(_bid_cache_key(bid_id))  # a bid without its row is never answered
+        raise
     logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
     return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
 
@@ -119,13 +150,18 @@ def _no_bid(request: BidRequest, partner: SupplyPartner, reason: str) -> PlacedB
     return None
 
 
-def _bid_cache(bid_id: str, payload: dict[str, Any]) -> None:
-    """Everything render needs, for BID_TTL_SECONDS; an uncached bid could never render: drop its row."""
-    try:
-        cache.set(_bid_cache_key(bid_id), payload, settings.BID_TTL_SECONDS)
-    except Exception:
-        Bid.objects.filter(pk=bid_id).delete()
-        raise
+def _partner_check(index: ServingIndex, partner: SupplyPartner) -> None:
+    """The partner is still active with the same key in the newer index (else the uniform 401)."""
+    entry = index.partners.get(partner.prefix)
+    if entry is None or entry[0] != partner.pk or entry[2] != partner.digest:
+        raise DspError.INVALID_PARTNER_KEY()
+
+
+def _bid_cache(bid_id: str, payload: dict[str, Any]) -> str:
+    """Cache everything render needs for BID_TTL_SECONDS and read the serving index's shared
+    version, in one round trip; returns the version."""
+    version = set_then_get(_bid_cache_key(bid_id), payload, settings.BID_TTL_SECONDS, VERSION_KEY)
+    return str(version) if version is not None else current_version()
 
 
 def _bid_store(*, bid_id: str, partner: SupplyPartner, ad: auction.AdEntry, price: Decimal,

@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 from django.conf import settings
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -23,6 +24,7 @@ _CLIENT_OPTIONS = frozenset({"serializer", "pool_class", "parser_class"})
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, tuple[tuple[str, Any], ...]], redis.Redis] = {}
+_scripts: dict[int, Any] = {}  # id(shared client) -> its registered script (clients live forever)
 
 
 def shared_client(url: str, **options: Any) -> redis.Redis:
@@ -69,3 +71,40 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
+
+    def set_then_get(self, key: str, value: Any, timeout: int | None, other: str) -> Any:
+        """See `set_then_get()` below."""
+        key, other = self.make_and_validate_key(key), self.make_and_validate_key(other)
+        client = self._cache.get_client(key, write=True)
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_SET_THEN_GET)
+        serializer = self._cache._serializer
+        seconds = self.get_backend_timeout(timeout)
+        raw = script(keys=[key, other], args=[serializer.dumps(value), -1 if seconds is None else seconds])
+        return None if raw is None else serializer.loads(raw)
+
+
+# ARGV[2]: seconds to keep, -1 for no expiry, 0 to delete (as Django's set() with timeout 0).
+_SET_THEN_GET = """
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+elseif ttl < 0 then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('DEL', KEYS[1])
+end
+return redis.call('GET', KEYS[2])
+"""
+
+
+def set_then_get(key: str, value: Any, timeout: int | None, other: str) -> Any:
+    """`cache.set(key, value, timeout)` then `cache.get(other)` on the default cache: one round
+    trip (one script) on Redis, two calls on any other backend. Keys, versions and the stored
+    form are the cache's own, so either key reads back through `cache.get` as usual."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.set(key, value, timeout)
+        return backend.get(other)
+    return backend.set_then_get(key, value, timeout, other)
