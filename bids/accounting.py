@@ -9,6 +9,7 @@ then finds `rendered_at` set and changes nothing); other databases (SQLite) run 
 in one transaction. A render sits inside the SSP's auction: round trips are what it costs.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -18,6 +19,7 @@ from django.db import connection, transaction
 from bids.auction import AdIds
 from bids.models import AdStatsHourly, Bid, ClickToken
 from creatives.models import Campaign
+from thrad import fastquery
 
 COUNTERS = ("impressions", "clicks", "spend_micros")
 
@@ -91,26 +93,32 @@ def _token_sql(select_from: str = "") -> str:
     return f"INSERT INTO {_table(ClickToken)} (digest, ad_id, bid_id, created_at, expires_at) {source}"  # noqa: S608
 
 
-def _record_in_one_statement(imp: Impression) -> Outcome:
-    at = connection.ops.adapt_datetimefield_value(imp.at)
+@functools.cache
+def _one_statement_sql(vendor: str, with_token: bool) -> str:
+    """The claim, token, counter and spend CTEs (built once per vendor and variant)."""
     parts = [f"claim AS ({_claim_sql()})"]
+    if with_token:
+        parts.append(f"token AS ({_token_sql('claim')} RETURNING 1)")
+    parts.append(f"stats AS ({_upsert_sql('claim')} RETURNING 1)")
+    parts.append(f"spend AS ({_spend_sql('AND EXISTS (SELECT 1 FROM claim)')} AS spent)")
+    return f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM claim), (SELECT bool_or(spent) FROM spend)"
+
+
+def _record_in_one_statement(imp: Impression) -> Outcome:
+    """One round trip, and a prepared statement: planned once per connection (thrad/fastquery.py)."""
+    at = connection.ops.adapt_datetimefield_value(imp.at)
     params: list[Any] = [at, imp.realized_cpm_micros, imp.bid_id]
     if imp.token_digest is not None:
-        parts.append(f"token AS ({_token_sql('claim')} RETURNING 1)")
         params += [
             imp.token_digest,
             imp.ids.ad_id,
             at,
             connection.ops.adapt_datetimefield_value(imp.token_expires_at),
         ]
-    parts.append(f"stats AS ({_upsert_sql('claim')} RETURNING 1)")
     params += _counter_params(imp.ids, imp.at, 1, 0, imp.cost_micros)
-    parts.append(f"spend AS ({_spend_sql('AND EXISTS (SELECT 1 FROM claim)')} AS spent)")
     params += [imp.cost_micros, imp.ids.campaign_id]
-    sql = f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM claim), (SELECT bool_or(spent) FROM spend)"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        claimed, spent = cursor.fetchone()
+    sql = _one_statement_sql(connection.vendor, imp.token_digest is not None)
+    ((claimed, spent),) = fastquery.prepared(sql, params)
     return Outcome(claimed=bool(claimed), budget_spent=bool(spent))
 
 

@@ -9,7 +9,8 @@ query capture and error translation apply) and turns the row into instances the 
 `QuerySet.first()` does (`Model.from_db`, select_related populators, field converters).
 """
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
@@ -112,3 +113,31 @@ def insert(
             sql = "SET LOCAL synchronous_commit TO OFF; " + sql  # one simple query: one implicit transaction
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
+    """Run `sql` and return its rows; on PostgreSQL as a server-side prepared statement.
+
+    Django binds parameters on the client and sends the statement text every time, so the
+    server plans it every time: for the render's four-CTE statement that is about 0.15 ms of the
+    database's CPU plus 0.2 ms of ours to merge 18 parameters into the text. Prepared, psycopg
+    binds them on the server and PostgreSQL plans once per connection. The statement runs on
+    the request's own connection (inside its transaction, if any), with Django's error
+    translation and query log; other databases run it through Django's cursor as usual.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return rows
