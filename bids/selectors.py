@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Sum
 
 from bids.index import ServingIndex, serving_index
-from bids.insights import InsightsQuery
+from bids.insights import Child, InsightsQuery
 from bids.models import AdStatsHourly, ClickToken, SupplyPartner
 from creatives.models import Ad, AdGroup, Campaign
 from thrad import keys
@@ -53,13 +53,26 @@ def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None
     return {"organization_id": org.pk, f"{kind}_id": pk}
 
 
-def stats_hourly(*, scope: dict[str, int], query: InsightsQuery) -> list[tuple[datetime, int, int, int]]:
-    """(hour, impressions, clicks, spend_micros) summed over the scope's ads, one row per hour."""
+def stats_hourly(
+    *, scope: dict[str, int], query: InsightsQuery
+) -> list[tuple[datetime, Child, int, int, int]]:
+    """(hour, child, impressions, clicks, spend_micros) summed over the scope's ads, one row per
+    hour and child of `query.child_path` (one query; the children's public ids joined in)."""
+    pks = [f"{name}_id" for name in query.child_path]
+    public_ids = [f"{name}__public_id" for name in query.child_path]
     rows = (
         AdStatsHourly.objects.filter(**scope, hour__gte=query.first_hour, hour__lt=query.until)
-        .values("hour")
+        .values("hour", *pks, *public_ids)
         .order_by("hour")
         .annotate(i=Sum("impressions"), c=Sum("clicks"), s=Sum("spend_micros"))
-        .values_list("hour", "i", "c", "s")
+        .values_list("hour", *pks, *public_ids, "i", "c", "s")
     )
-    return list(rows)
+    depth = len(pks)
+    return [
+        (
+            row[0],
+            Child(tuple(row[1 : 1 + depth]), tuple(str(p) for p in row[1 + depth : 1 + 2 * depth])),
+            *row[-3:],
+        )
+        for row in rows
+    ]

@@ -30,8 +30,9 @@ from bids import accounting, auction
 from bids.bid_request import OPENER, BidRequest
 from bids.index import ServingIndex, serving_index, version_bump_on_commit
 from bids.models import Bid, ClickToken, SupplyPartner
-from bids.render import render_data
+from bids.render import Creative
 from bids.selectors import click_target_get
+from bids.serializers import RenderDataSerializer
 from thrad import keys
 from thrad.errors import DspError
 
@@ -103,8 +104,8 @@ def bid_place(
     price = index.groups[ad.ad_group_id].price
     bid_id, token = f"bid_{secrets.token_hex(16)}", secrets.token_urlsafe(32)
     inline = request.request_type == OPENER or settings.DSP_PRERENDER
-    data = render_data(ad, click_url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
-                       max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled)  # fmt: skip
+    data = RenderDataSerializer.render(Creative(ad, url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
+                                                max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled))  # fmt: skip
     token_now = inline and request.production  # an inline creative may be shown without a render
     _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
                token_digest=_token_digest(token) if token_now else None)  # fmt: skip
