@@ -25,6 +25,7 @@ MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
 MAX_SPEND_LIMIT_MICROS = 10**15  # $1,000,000,000
 MIN_SPEND_LIMIT_MICROS = 990_000
 MAX_BID_MICROS = 100_000_000
+MAX_CAP_IMPRESSIONS = 100
 MAX_AD_GROUPS_PER_CREATE = 20
 MAX_ADS_PER_AD_GROUP_CREATE = 50
 MAX_CONTEXT_HINTS = 50
@@ -105,6 +106,29 @@ class BudgetSerializer(StrictSerializer):
     lifetime_spend_limit_micros = serializers.IntegerField(
         min_value=MIN_SPEND_LIMIT_MICROS, max_value=MAX_SPEND_LIMIT_MICROS
     )
+    daily_spend_limit_micros = serializers.IntegerField(
+        min_value=MIN_SPEND_LIMIT_MICROS, max_value=MAX_SPEND_LIMIT_MICROS, allow_null=True, required=False,
+        help_text="Spend per UTC day; null: no daily limit. At most the lifetime limit.",
+    )  # fmt: skip
+    pacing = choice_field(
+        "even", "asap", allow_null=True, required=False,
+        help_text="even: spread the daily limit over the UTC day (needs a daily limit); asap: as fast as "
+        "traffic allows. Absent or null: the default, even with a daily limit and asap without.",
+    )  # fmt: skip
+
+
+class FrequencyCapSerializer(StrictSerializer):
+    """Replaced whole: an update sends both fields (or `frequency_cap: null` to remove the cap)."""
+
+    max_impressions = serializers.IntegerField(min_value=1, max_value=MAX_CAP_IMPRESSIONS)
+    window = choice_field("hour", "day", "week", help_text="Rolling: the last hour, 24 hours or 7 days.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for name in ("max_impressions", "window"):
+            if name not in attrs:
+                message = "This field is required: frequency_cap is replaced whole."
+                raise serializers.ValidationError({name: [serializers.ErrorDetail(message, code="required")]})
+        return attrs
 
 
 class BiddingConfigSerializer(StrictSerializer):
@@ -152,6 +176,11 @@ class AdGroupFieldsSerializer(StrictSerializer):
         child=serializers.CharField(max_length=100), max_length=MAX_CONTEXT_HINTS, default=list
     )
     bidding_config = BiddingConfigSerializer()
+    frequency_cap = FrequencyCapSerializer(
+        required=False, allow_null=True,
+        help_text="How many of this group's ads one end user (the bid request's userId) may be shown per "
+        "rolling window; null or absent: no cap.",
+    )  # fmt: skip
 
 
 class AdGroupNestedSerializer(AdGroupFieldsSerializer):
@@ -242,6 +271,8 @@ class _TargetingOut(OutputSerializer):
 
 class _BudgetOut(OutputSerializer):
     lifetime_spend_limit_micros = serializers.IntegerField()
+    daily_spend_limit_micros = serializers.IntegerField(allow_null=True, help_text="Per UTC day; null: none.")
+    pacing = choice_field("even", "asap", source="pacing_shown", help_text="The pacing in effect.")
 
 
 class CampaignSerializer(OutputSerializer):
@@ -264,6 +295,11 @@ class _BiddingConfigOut(OutputSerializer):
     billing_event_type = choice_field("impression")
 
 
+class _FrequencyCapOut(OutputSerializer):
+    max_impressions = serializers.IntegerField()
+    window = choice_field("hour", "day", "week")
+
+
 class AdGroupSerializer(OutputSerializer):
     # Needs `group.campaign` loaded (select_related).
 
@@ -272,6 +308,9 @@ class AdGroupSerializer(OutputSerializer):
     name = serializers.CharField()
     context_hints = serializers.ListField(child=serializers.CharField())
     bidding_config = _BiddingConfigOut(source="*")
+    frequency_cap = _FrequencyCapOut(
+        allow_null=True, help_text="Per end user and rolling window; null: none."
+    )
     status = ShownStatusField()
     created_at = UnixTimeField()
     updated_at = UnixTimeField()

@@ -33,13 +33,15 @@ def test_campaign_ad_group_and_ad_bodies(owner, time_machine):
     assert _ids(client.get(f"/v1/campaigns/{campaign['id']}").content, **ids) == (
         '{"id":"<campaign>","name":"Spring sale","description":"d","status":"paused",'
         '"review_status":"in_review","start_time":1780488000,"end_time":null,'
-        '"budget":{"lifetime_spend_limit_micros":50000000},"pricing_model":"cpm",'
+        '"budget":{"lifetime_spend_limit_micros":50000000,"daily_spend_limit_micros":null,"pacing":"asap"},'
+        '"pricing_model":"cpm",'
         '"targeting":{"locations":{"include":[{"country_code":"US"},{"country_code":"FR"}]}},'
         '"created_at":1780315200,"updated_at":1780315200}'
     )
     assert _ids(client.post(f"/v1/ad_groups/{group['id']}/archive").content, **ids) == (
         '{"id":"<group>","campaign_id":"<campaign>","name":"Runners","context_hints":["marathon training"],'
-        '"bidding_config":{"max_bid_micros":5000000,"billing_event_type":"impression"},"status":"paused",'
+        '"bidding_config":{"max_bid_micros":5000000,"billing_event_type":"impression"},"frequency_cap":null,'
+        '"status":"paused",'
         '"created_at":1780315200,"updated_at":1780315200}'
     )
     assert _ids(client.get(f"/v1/ads/{ad['id']}").content, **ids) == (
