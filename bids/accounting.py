@@ -158,3 +158,13 @@ def impression_record(imp: Impression) -> Outcome:
     if connection.vendor == "postgresql":
         return _record_in_one_statement(imp)
     return _record_in_transaction(imp)
+
+
+def click_record(*, token_id: int, ids: AdIds, at: datetime) -> bool:
+    """Mark the click token clicked and count one click, only on its first click (concurrent
+    follows of one token count once: the conditional UPDATE lets one through)."""
+    with transaction.atomic():
+        first = ClickToken.objects.filter(pk=token_id, clicked_at__isnull=True).update(clicked_at=at)
+        if first:
+            stats_add(ids=ids, at=at, clicks=1)
+    return bool(first)

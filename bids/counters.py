@@ -20,7 +20,7 @@ in the database; both keep one week (the longest window) and are read as a rolli
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -163,13 +163,3 @@ def _counters(redis_url: str) -> Counters:
 
 def counters() -> Counters:
     return _counters(settings.REDIS_URL)
-
-
-def frequency_impressions_expired_delete(*, now: datetime | None = None, batch: int = 5000) -> int:
-    """Drop database frequency rows older than the longest window (Redis keys expire by themselves)."""
-    cutoff = (now or datetime.now(tz=UTC)) - timedelta(seconds=WEEK_SECONDS)
-    deleted = 0
-    queryset = FrequencyImpression.objects.filter(at__lt=cutoff)
-    while ids := list(queryset.values_list("pk", flat=True)[:batch]):
-        deleted += FrequencyImpression.objects.filter(pk__in=ids).delete()[0]
-    return deleted

@@ -29,11 +29,13 @@ def partner_authenticate(*, secret: str, index: ServingIndex | None = None) -> S
 
 
 def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:
-    """The live click token's ad: its target URL and the ids its counters are kept under."""
+    """The live click token (whether it was clicked) and its ad: its target URL and the ids its
+    counters are kept under."""
     row = (
         ClickToken.objects.filter(digest=digest, expires_at__gt=now)
         .values(
-            "ad_id", "ad__target_url", "ad__ad_group_id", "ad__ad_group__campaign_id", "ad__organization_id"
+            "pk", "clicked_at", "ad_id", "ad__target_url", "ad__ad_group_id", "ad__ad_group__campaign_id",
+            "ad__organization_id",
         )
         .first()
     )

@@ -7,7 +7,10 @@ Hot paths, in statements:
   (`UPDATE ... WHERE rendered_at IS NULL`), stores the click token, upserts the hourly counter
   and adds the spend to the campaign (one statement on PostgreSQL, see bids/accounting.py).
   A duplicate render claims nothing and charges nothing.
-- click: one indexed read (token → ad), one counter upsert.
+- click: one indexed read (token → ad); on the token's first click one transaction that marks it
+  clicked (`UPDATE ... WHERE clicked_at IS NULL`) and upserts the counter.
+- bid with a candidate that paces evenly or has a frequency cap: one read of the shared counters
+  (bids/counters.py); render of such a bid: one counter write after the database write.
 """
 
 import hashlib
@@ -30,9 +33,9 @@ from redis.exceptions import RedisError
 
 from bids import accounting, auction, pacing
 from bids.bid_request import OPENER, BidRequest
-from bids.counters import counters, user_key
+from bids.counters import WEEK_SECONDS, counters, user_key
 from bids.index import ServingIndex, serving_index, version_bump_on_commit
-from bids.models import Bid, ClickToken, SupplyPartner
+from bids.models import Bid, ClickToken, FrequencyImpression, SupplyPartner
 from bids.render import Creative
 from bids.selectors import click_target_get
 from bids.serializers import RenderDataSerializer
@@ -236,23 +239,29 @@ def _counted(imp: accounting.Impression, limits: dict[str, Any], *, member: str)
 
 
 def click_record(*, token: str) -> str:
-    """Count one click on the token's ad and return the ad's target URL (the only destination)."""
+    """Return the ad's target URL (the only destination); the token's first follow counts one
+    click, later ones count nothing (clicks are unique per rendered impression)."""
     now = timezone.now()
     target = click_target_get(digest=_token_digest(token), now=now) if CLICK_TOKEN.fullmatch(token) else None
     if target is None:
         raise DspError.CLICK_NOT_FOUND()
-    ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
-                        target["ad__organization_id"])  # fmt: skip
-    accounting.stats_add(ids=ids, at=now, clicks=1)
+    if target["clicked_at"] is None:
+        ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
+                            target["ad__organization_id"])  # fmt: skip
+        accounting.click_record(token_id=target["pk"], ids=ids, at=now)
     return target["ad__target_url"]
 
 
 def bids_expired_delete(*, now: datetime | None = None, batch: int = 5000) -> int:
-    """Delete bids expired more than DSP_BID_RETENTION_DAYS ago and expired click tokens, in batches."""
+    """Delete bids expired more than DSP_BID_RETENTION_DAYS ago, expired click tokens and database
+    frequency rows older than the longest window, in batches."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.DSP_BID_RETENTION_DAYS)
     old_bids = _delete_in_batches(Bid.objects.filter(expires_at__lt=cutoff), batch)
-    return old_bids + _delete_in_batches(ClickToken.objects.filter(expires_at__lt=now), batch)
+    old_tokens = _delete_in_batches(ClickToken.objects.filter(expires_at__lt=now), batch)
+    week_ago = now - timedelta(seconds=WEEK_SECONDS)
+    old_windows = _delete_in_batches(FrequencyImpression.objects.filter(at__lt=week_ago), batch)
+    return old_bids + old_tokens + old_windows
 
 
 def _delete_in_batches(queryset: QuerySet[Any], batch: int) -> int:

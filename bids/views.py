@@ -175,9 +175,10 @@ class ClickRedirectApi(DspApiBase):
         operation_id="dsp_click_redirect",
         summary="Follow an ad's click URL",
         description=(
-            "Records one click and redirects to the ad's target_url, the only destination a token can "
-            "lead to. Tokens are valid CLICK_TOKEN_TTL_DAYS (30) days; query parameters such as "
-            "view_url are ignored. Every valid request counts as a click."
+            "Redirects to the ad's target_url, the only destination a token can lead to. The first "
+            "request of a token counts one click; later ones still redirect but count nothing, so "
+            "clicks never exceed rendered impressions. Tokens are valid CLICK_TOKEN_TTL_DAYS (30) "
+            "days; query parameters such as view_url are ignored."
         ),
         responses={
             302: OpenApiResponse(description="Location: the ad's target_url."),

@@ -72,12 +72,13 @@ def servable_ad(
     hints: list[str] | None = None,
     max_bid_micros: int = 7_500_000,
     campaign_fields: dict[str, Any] | None = None,
+    group_fields: dict[str, Any] | None = None,
     **ad_fields: Any,
 ) -> Ad:
     """An active ad in an active group of an active, approved campaign (one new tree)."""
     org = org or Organization.objects.filter(name="Nike").first() or organization()
     camp = campaign(org, **(campaign_fields or {}))
-    group = ad_group(camp, hints=hints, max_bid_micros=max_bid_micros)
+    group = ad_group(camp, hints=hints, max_bid_micros=max_bid_micros, **(group_fields or {}))
     return ad(group, **ad_fields)
 
 
