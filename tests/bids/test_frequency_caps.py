@@ -21,7 +21,9 @@ pytestmark = pytest.mark.usefixtures("committing_db")
 
 def capped_ad(max_impressions: int = 2, window: str = "hour", **kw):
     fields = {"frequency_cap_max_impressions": max_impressions, "frequency_cap_window": window}
-    return factories.servable_ad(hints=["marathon training"], max_bid_micros=9_000_000, group_fields=fields, **kw)
+    return factories.servable_ad(
+        hints=["marathon training"], max_bid_micros=9_000_000, group_fields=fields, **kw
+    )
 
 
 def winner_of(response) -> int | None:
