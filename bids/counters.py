@@ -148,12 +148,18 @@ class SqlCounters:
             f"WHERE (SELECT count(*) FROM {table} WHERE ad_group_id = %s AND user_key = %s AND at > %s) < %s"
         )
         params = [cap.ad_group_id, user, _at(now), cap.ad_group_id, user, _at(now - cap.window_seconds), cap.max_impressions]  # fmt: skip
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Read committed: without the lock two racing inserts would both see room for one.
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"freq:{cap.ad_group_id}:{user}"])  # fmt: skip
-            cursor.execute(sql, params)
-            return cursor.rowcount == 1
+        if connection.vendor != "postgresql":  # one statement runs under SQLite's single write lock
+            return _execute_rowcount(sql, params) == 1
+        with transaction.atomic():
+            # Read committed: without the lock two racing inserts would both see room for one.
+            _execute_rowcount("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"freq:{cap.ad_group_id}:{user}"])  # fmt: skip
+            return _execute_rowcount(sql, params) == 1
+
+
+def _execute_rowcount(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 @lru_cache(maxsize=4)

@@ -35,9 +35,19 @@ from thrad.errors import DspError, dsp_exception_handler
 from thrad.schema import v1_error_responses
 
 BUDGET_NOTE = (
-    "A campaign stops bidding once its recorded spend reaches its lifetime limit. Bids already "
-    "answered (at most BID_TTL_SECONDS old) may still be rendered and charged, so spend can pass "
-    "the limit by at most the sum of those outstanding bids' prices / 1000."
+    "A campaign stops bidding once its recorded spend reaches its lifetime limit, or its spend "
+    "today (UTC) its daily limit, until the next UTC day. Bids already answered (at most "
+    "BID_TTL_SECONDS old) may still be rendered and charged, so spend can pass a limit by at most "
+    "the prices / 1000 of the bids outstanding just before the render that reached it, that render "
+    "included."
+)
+PACING_NOTE = (
+    "Pacing and frequency: with pacing even a campaign bids only while its spend today is at or "
+    "below daily limit × f + (daily limit / 24) × (1 − f), f the elapsed fraction of the UTC day "
+    "(the share of the day so far plus at most one hour's share). An ad group with a frequency cap "
+    "does not bid for a userId shown max_impressions of its ads (production renders) in the "
+    "rolling window, so another ad can win. Both are read from counters shared by all web nodes, "
+    "one round trip per bid that has such a candidate."
 )
 
 
@@ -95,7 +105,10 @@ class BidPlaceApi(DspApiBase):
             "the latest user message weighing most; then the highest max bid; ties at random) and "
             "bids its ad group's max_bid_micros as CPM dollars rounded half to even. No bid (204) "
             "when nothing is eligible, the price is below DSP_BID_FLOOR_CPM, or ad_formats lacks "
-            "sponsored_message. Unknown fields are ignored; null counts as absent. " + BUDGET_NOTE
+            "sponsored_message. Unknown fields are ignored; null counts as absent. "
+            + BUDGET_NOTE
+            + " "
+            + PACING_NOTE
         ),
         request=BidRequestSerializer,
         parameters=_END_USER_HEADERS,
