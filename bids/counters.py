@@ -12,7 +12,8 @@ One interface, two implementations, chosen like thrad/ratelimit.py picks its cou
   renders racing for the last allowed impression leave the count at the cap), and on Redis
   the cost joins the campaign's spend today (a mirror of the database's figure; the database
   implementation reads that figure directly). Redis: one Lua script. Database: one
-  conditional INSERT (on PostgreSQL after a per-key advisory lock in the same transaction).
+  conditional INSERT (on PostgreSQL without Redis, a configuration for tests and small setups,
+  one short transaction: a per-key advisory lock, then that INSERT).
 
 A frequency window is a sorted set of impression times per (ad group, user) in Redis, rows
 in the database; both keep one week (the longest window) and are read as a rolling window.
