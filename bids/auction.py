@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
 MICROS = Decimal(1_000_000)
-MAX_CONSTRAINED = 32  # candidates needing the shared counters that one bid considers, at most
+MAX_CONSTRAINED = 8  # candidates needing the shared counters that one bid considers, at most
 CENT = Decimal("0.01")
 _RNG = random.Random()
 

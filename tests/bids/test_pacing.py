@@ -2,11 +2,13 @@
 pacing a simulated day of steady traffic spends about one 24th of the limit each hour."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from bids.models import AdStatsHourly, Bid
-from bids.pacing import even_allowance
+from bids.auction import GroupEntry
+from bids.pacing import Readings, even_allowance, held_back
 from creatives.models import Campaign
 from tests.bids import factories
 from tests.bids.conftest import bid, render
@@ -95,3 +97,23 @@ def test_without_a_daily_limit_nothing_is_paced(ssp, time_machine):
     time_machine.move_to(DAY + timedelta(minutes=1), tick=False)
     factories.servable_ad(hints=["marathon training"], max_bid_micros=20_000_000)
     assert len(_rendered(ssp, 100)) == 100  # 2,000,000 micros in a minute
+
+
+def _paced_group(snapshot: tuple[int, int] = (0, 0), cap: tuple[int, int] | None = None):
+    return GroupEntry(ad_group_id=1, campaign_id=7, max_bid_micros=5_000_000, price=Decimal("5.00"), starts_at=0.0,
+                      ends_at=None, countries=frozenset(), has_hints=False, ads=(), daily_limit_micros=2_400_000,
+                      even_pacing=True, spend_snapshot=snapshot, cap=cap)  # fmt: skip
+
+
+def test_a_paced_group_is_held_back_when_ahead_of_its_allowance_by_either_figure():
+    noon = DAY.timestamp() + 12 * 3600  # allowance 1,250,000
+    today = DAY.date().toordinal()
+    group = _paced_group()
+    assert held_back([(0.0, group)], Readings({7: 1_250_000}, {}), now=noon) == set()
+    assert held_back([(0.0, group)], Readings({7: 1_250_001}, {}), now=noon) == {1}
+    lost_counter = _paced_group(snapshot=(today, 1_300_000))  # the index saw more than the counter says
+    assert held_back([(0.0, lost_counter)], Readings({7: 0}, {}), now=noon) == {1}
+    yesterday = _paced_group(snapshot=(today - 1, 2_400_000))  # a snapshot of another day counts nothing
+    assert held_back([(0.0, yesterday)], Readings({}, {}), now=noon) == set()
+    capped = _paced_group(cap=(2, 3600))
+    assert held_back([(0.0, capped)], Readings({7: 0}, {1: 2}), now=noon) == {1}
