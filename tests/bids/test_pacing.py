@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bids.models import AdStatsHourly, Bid
 from bids.auction import GroupEntry
+from bids.models import AdStatsHourly, Bid
 from bids.pacing import Readings, even_allowance, held_back
 from creatives.models import Campaign
 from tests.bids import factories
