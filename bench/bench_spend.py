@@ -25,8 +25,20 @@ from pathlib import Path
 from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TOPICS = ["marathon training", "running shoes", "cheap flights", "hotel deals", "index funds", "meal prep",
-          "air fryer recipes", "gaming laptop", "standing desk", "puppy training", "learn spanish", "home gym"]  # fmt: skip
+TOPICS = [
+    "marathon training",
+    "running shoes",
+    "cheap flights",
+    "hotel deals",
+    "index funds",
+    "meal prep",
+    "air fryer recipes",
+    "gaming laptop",
+    "standing desk",
+    "puppy training",
+    "learn spanish",
+    "home gym",
+]
 WORDS = ["weekend", "advice", "plan", "budget", "better", "friend", "cheap", "quality", "review", "help"]
 ROUNDS = 6
 
@@ -49,15 +61,33 @@ def _build(groups: int = 200, ads_per_group: int = 5) -> None:
     org = Organization.objects.create(name="Bench", domain="bench.example")
     start = timezone.now() - timedelta(days=1)
     for g in range(groups):
-        campaign = Campaign.objects.create(organization=org, name=f"c{g}", status=Status.ACTIVE, start_time=start,
-                                           review_status=ReviewStatus.APPROVED, lifetime_spend_limit_micros=10**12)  # fmt: skip
-        group = AdGroup.objects.create(organization=org, campaign=campaign, name=f"g{g}", max_bid_micros=rng.randrange(4_000_000, 20_000_000),
-                                       context_hints=rng.sample(TOPICS, 2))  # fmt: skip
+        campaign = Campaign.objects.create(
+            organization=org,
+            name=f"c{g}",
+            status=Status.ACTIVE,
+            start_time=start,
+            review_status=ReviewStatus.APPROVED,
+            lifetime_spend_limit_micros=10**12,
+        )
+        group = AdGroup.objects.create(
+            organization=org,
+            campaign=campaign,
+            name=f"g{g}",
+            max_bid_micros=rng.randrange(4_000_000, 20_000_000),
+            context_hints=rng.sample(TOPICS, 2),
+        )
         Ad.objects.bulk_create(
-            Ad(organization=org, ad_group=group, name=f"a{g}.{i}", title="Title", body="Body", cta_text="Go",
-               target_url="https://bench.example/")
+            Ad(
+                organization=org,
+                ad_group=group,
+                name=f"a{g}.{i}",
+                title="Title",
+                body="Body",
+                cta_text="Go",
+                target_url="https://bench.example/",
+            )
             for i in range(ads_per_group)
-        )  # fmt: skip
+        )
 
 
 def _mode(on: bool) -> None:
@@ -65,7 +95,9 @@ def _mode(on: bool) -> None:
     from creatives.models import AdGroup, Campaign
 
     Campaign.objects.update(daily_spend_limit_micros=10**11 if on else None, pacing="even" if on else None)
-    AdGroup.objects.update(frequency_cap_max_impressions=100 if on else None, frequency_cap_window="week" if on else None)  # fmt: skip
+    AdGroup.objects.update(
+        frequency_cap_max_impressions=100 if on else None, frequency_cap_window="week" if on else None
+    )
     version_bump()
 
 
@@ -146,9 +178,12 @@ def run(_harness: object = None) -> None:
                 result["wins"] += wins
         for on, result in results.items():
             n = len(result["lat"])
-            print(f"  caps+pacing {'on ' if on else 'off'}  p50 {statistics.median(result['lat']):6.2f} ms  "
-                  f"p99 {_pct(result['lat'], 99):6.2f} ms  {result['db'] / n:.2f} DB queries + "
-                  f"{result['redis'] / n:.2f} Redis round trips per bid  ({result['wins'] / n:.0%} bid)", flush=True)  # fmt: skip
+            print(
+                f"  caps+pacing {'on ' if on else 'off'}  p50 {statistics.median(result['lat']):6.2f} ms  "
+                f"p99 {_pct(result['lat'], 99):6.2f} ms  {result['db'] / n:.2f} DB queries + "
+                f"{result['redis'] / n:.2f} Redis round trips per bid  ({result['wins'] / n:.0%} bid)",
+                flush=True,
+            )
         off, on_ = results[False], results[True]
         extra = (on_["db"] + on_["redis"]) / len(on_["lat"]) - (off["db"] + off["redis"]) / len(off["lat"])
         ratio = statistics.median(on_["lat"]) / statistics.median(off["lat"])

@@ -39,8 +39,14 @@ def simulate(pacing: str) -> list[int]:
     creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         with time_machine.travel(DAY, tick=False) as clock:
-            fields = {"daily_spend_limit_micros": DAILY_MICROS, "pacing": pacing, "start_time": DAY - timedelta(days=1)}  # fmt: skip
-            ad = factories.servable_ad(hints=["marathon training"], max_bid_micros=20_000_000, campaign_fields=fields)  # fmt: skip
+            fields = {
+                "daily_spend_limit_micros": DAILY_MICROS,
+                "pacing": pacing,
+                "start_time": DAY - timedelta(days=1),
+            }
+            ad = factories.servable_ad(
+                hints=["marathon training"], max_bid_micros=20_000_000, campaign_fields=fields
+            )
             client = APIClient()
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {factories.partner()[1]}", **END_USER)
             at = DAY + timedelta(seconds=30)

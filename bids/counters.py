@@ -43,10 +43,22 @@ def user_key(user_id: str) -> str:
 
 
 class Counters(Protocol):
-    def read(self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float) -> Readings: ...  # fmt: skip
+    def read(
+        self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float
+    ) -> Readings: ...
 
-    def impression_add(self, *, day: date, campaign_id: int, cost_micros: int, mirror_spend: bool,
-                       user: str, cap: Cap | None, now: float, member: str) -> bool: ...  # fmt: skip
+    def impression_add(
+        self,
+        *,
+        day: date,
+        campaign_id: int,
+        cost_micros: int,
+        mirror_spend: bool,
+        user: str,
+        cap: Cap | None,
+        now: float,
+        member: str,
+    ) -> bool: ...
 
 
 def _prefix() -> str:
@@ -82,7 +94,9 @@ class RedisCounters:
         self._client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         self._add = self._client.register_script(_ADD_SCRIPT)
 
-    def read(self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float) -> Readings:  # fmt: skip
+    def read(
+        self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float
+    ) -> Readings:
         pipe = self._client.pipeline(transaction=False)
         for campaign_id in campaign_ids:
             pipe.get(_spend_key(campaign_id, day))
@@ -93,11 +107,32 @@ class RedisCounters:
         shown = {cap.ad_group_id: int(v) for cap, v in zip(caps, values[len(campaign_ids) :], strict=True)}
         return Readings(spend_today=spend, shown=shown)
 
-    def impression_add(self, *, day: date, campaign_id: int, cost_micros: int, mirror_spend: bool,
-                       user: str, cap: Cap | None, now: float, member: str) -> bool:  # fmt: skip
-        keys = [_spend_key(campaign_id, day) if mirror_spend else "", _freq_key(cap.ad_group_id, user) if cap else ""]  # fmt: skip
+    def impression_add(
+        self,
+        *,
+        day: date,
+        campaign_id: int,
+        cost_micros: int,
+        mirror_spend: bool,
+        user: str,
+        cap: Cap | None,
+        now: float,
+        member: str,
+    ) -> bool:
+        keys = [
+            _spend_key(campaign_id, day) if mirror_spend else "",
+            _freq_key(cap.ad_group_id, user) if cap else "",
+        ]
         window_start = f"({now - cap.window_seconds}" if cap else "0"
-        args: list[str | int | float] = [cost_micros, now, window_start, cap.max_impressions if cap else 0, member, MIRROR_SECONDS, WEEK_SECONDS]  # fmt: skip
+        args: list[str | int | float] = [
+            cost_micros,
+            now,
+            window_start,
+            cap.max_impressions if cap else 0,
+            member,
+            MIRROR_SECONDS,
+            WEEK_SECONDS,
+        ]
         return bool(self._add(keys=keys, args=args))
 
 
@@ -110,7 +145,9 @@ def _at(seconds: float) -> Any:
 
 
 class SqlCounters:
-    def read(self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float) -> Readings:  # fmt: skip
+    def read(
+        self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float
+    ) -> Readings:
         parts: list[str] = []
         params: list[Any] = []
         if campaign_ids:
@@ -138,8 +175,18 @@ class SqlCounters:
                 (readings.shown if kind else readings.spend_today)[pk] = int(value)
         return readings
 
-    def impression_add(self, *, day: date, campaign_id: int, cost_micros: int, mirror_spend: bool,
-                       user: str, cap: Cap | None, now: float, member: str) -> bool:  # fmt: skip
+    def impression_add(
+        self,
+        *,
+        day: date,
+        campaign_id: int,
+        cost_micros: int,
+        mirror_spend: bool,
+        user: str,
+        cap: Cap | None,
+        now: float,
+        member: str,
+    ) -> bool:
         """Spend needs no mirror here (the campaign row is the figure `read` returns)."""
         if cap is None:
             return False
@@ -148,12 +195,22 @@ class SqlCounters:
             f"INSERT INTO {table} (ad_group_id, user_key, at) SELECT %s, %s, %s "  # noqa: S608
             f"WHERE (SELECT count(*) FROM {table} WHERE ad_group_id = %s AND user_key = %s AND at > %s) < %s"
         )
-        params = [cap.ad_group_id, user, _at(now), cap.ad_group_id, user, _at(now - cap.window_seconds), cap.max_impressions]  # fmt: skip
+        params = [
+            cap.ad_group_id,
+            user,
+            _at(now),
+            cap.ad_group_id,
+            user,
+            _at(now - cap.window_seconds),
+            cap.max_impressions,
+        ]
         if connection.vendor != "postgresql":  # one statement runs under SQLite's single write lock
             return _execute_rowcount(sql, params) == 1
         with transaction.atomic():
             # Read committed: without the lock two racing inserts would both see room for one.
-            _execute_rowcount("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"freq:{cap.ad_group_id}:{user}"])  # fmt: skip
+            _execute_rowcount(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"freq:{cap.ad_group_id}:{user}"]
+            )
             return _execute_rowcount(sql, params) == 1
 
 

@@ -34,7 +34,12 @@ def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:
     row = (
         ClickToken.objects.filter(digest=digest, expires_at__gt=now)
         .values(
-            "pk", "clicked_at", "ad_id", "ad__target_url", "ad__ad_group_id", "ad__ad_group__campaign_id",
+            "pk",
+            "clicked_at",
+            "ad_id",
+            "ad__target_url",
+            "ad__ad_group_id",
+            "ad__ad_group__campaign_id",
             "ad__organization_id",
         )
         .first()

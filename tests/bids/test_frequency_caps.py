@@ -34,7 +34,9 @@ def winner_of(response) -> int | None:
 
 def shown(ad, user: str = "anon-42", window: int = 3600) -> int:
     cap = Cap(ad.ad_group_id, 100, window)
-    readings = counters().read(day=timezone.now().date(), campaign_ids=[], user=user_key(user), caps=[cap], now=time.time())  # fmt: skip
+    readings = counters().read(
+        day=timezone.now().date(), campaign_ids=[], user=user_key(user), caps=[cap], now=time.time()
+    )
     return readings.shown[ad.ad_group_id]
 
 
@@ -68,7 +70,9 @@ def test_the_window_rolls(ssp, time_machine):
     assert bid(ssp).status_code == 204
 
 
-@pytest.mark.parametrize(("window", "still_capped", "free_again"), [("day", 23, 25), ("week", 24 * 7 - 1, 24 * 7 + 1)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("window", "still_capped", "free_again"), [("day", 23, 25), ("week", 24 * 7 - 1, 24 * 7 + 1)]
+)
 def test_day_and_week_windows(ssp, time_machine, window, still_capped, free_again):
     capped = capped_ad(max_impressions=1, window=window)
     start = timezone.now()

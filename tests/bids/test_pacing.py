@@ -30,7 +30,9 @@ def test_the_even_allowance_starts_with_one_hours_share_and_ends_at_the_limit():
 
 def campaign_ad(daily: int, pacing: str | None = None, *, hints: list[str] | None = None):
     fields = {"daily_spend_limit_micros": daily, "pacing": pacing, "start_time": DAY - timedelta(days=1)}
-    return factories.servable_ad(hints=hints or ["marathon training"], max_bid_micros=20_000_000, campaign_fields=fields)  # fmt: skip
+    return factories.servable_ad(
+        hints=hints or ["marathon training"], max_bid_micros=20_000_000, campaign_fields=fields
+    )
 
 
 def serve(ssp) -> bool:
@@ -72,7 +74,11 @@ def test_asap_spends_as_fast_as_traffic_allows_then_waits_for_the_next_utc_day(s
     time_machine.move_to(DAY + timedelta(days=1, seconds=1), tick=False)  # the next UTC day
     assert Bid.objects.get(pk=_rendered(ssp, 1)[0]).ad_id == ad.pk
     campaign = Campaign.objects.get(pk=ad.ad_group.campaign_id)
-    assert (campaign.spend_micros, campaign.day_spend_micros, campaign.spend_day) == (1_020_000, 20_000, (DAY + timedelta(days=1)).date())  # fmt: skip
+    assert (campaign.spend_micros, campaign.day_spend_micros, campaign.spend_day) == (
+        1_020_000,
+        20_000,
+        (DAY + timedelta(days=1)).date(),
+    )
 
 
 def _rendered(ssp, count: int) -> list[str]:
@@ -100,9 +106,21 @@ def test_without_a_daily_limit_nothing_is_paced(ssp, time_machine):
 
 
 def _paced_group(snapshot: tuple[int, int] = (0, 0), cap: tuple[int, int] | None = None):
-    return GroupEntry(ad_group_id=1, campaign_id=7, max_bid_micros=5_000_000, price=Decimal("5.00"), starts_at=0.0,
-                      ends_at=None, countries=frozenset(), has_hints=False, ads=(), daily_limit_micros=2_400_000,
-                      even_pacing=True, spend_snapshot=snapshot, cap=cap)  # fmt: skip
+    return GroupEntry(
+        ad_group_id=1,
+        campaign_id=7,
+        max_bid_micros=5_000_000,
+        price=Decimal("5.00"),
+        starts_at=0.0,
+        ends_at=None,
+        countries=frozenset(),
+        has_hints=False,
+        ads=(),
+        daily_limit_micros=2_400_000,
+        even_pacing=True,
+        spend_snapshot=snapshot,
+        cap=cap,
+    )
 
 
 def test_a_paced_group_is_held_back_when_ahead_of_its_allowance_by_either_figure():

@@ -35,11 +35,16 @@ def test_a_nested_create_carries_the_daily_limit_pacing_and_caps(owner):
         ({"lifetime_spend_limit_micros": 5_000_000}, {"daily_spend_limit_micros": None, "pacing": "asap"}),
         ({**DAILY, "pacing": "asap"}, {"daily_spend_limit_micros": 2_000_000, "pacing": "asap"}),
         ({**DAILY, "pacing": None}, {"daily_spend_limit_micros": 2_000_000, "pacing": "even"}),
-        ({"lifetime_spend_limit_micros": 990_000, "daily_spend_limit_micros": 990_000},
-         {"daily_spend_limit_micros": 990_000, "pacing": "even"}),
-        ({"lifetime_spend_limit_micros": 5_000_000, "pacing": "asap"}, {"daily_spend_limit_micros": None, "pacing": "asap"}),
+        (
+            {"lifetime_spend_limit_micros": 990_000, "daily_spend_limit_micros": 990_000},
+            {"daily_spend_limit_micros": 990_000, "pacing": "even"},
+        ),
+        (
+            {"lifetime_spend_limit_micros": 5_000_000, "pacing": "asap"},
+            {"daily_spend_limit_micros": None, "pacing": "asap"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_pacing_reads_back_as_in_effect(owner, budget, shown):
     body = post(owner, "/v1/campaigns", campaign_body(budget=budget)).json()
     assert {k: body["budget"][k] for k in shown} == shown
@@ -100,10 +105,18 @@ def test_an_update_sets_changes_and_removes_the_daily_limit_and_pacing(owner, cr
     campaign = create_campaign()
     path = f"/v1/campaigns/{campaign['id']}"
     body = post(owner, path, {"budget": {"daily_spend_limit_micros": 1_000_000}}).json()
-    assert body["budget"] == {"lifetime_spend_limit_micros": 50_000_000, "daily_spend_limit_micros": 1_000_000, "pacing": "even"}  # fmt: skip
+    assert body["budget"] == {
+        "lifetime_spend_limit_micros": 50_000_000,
+        "daily_spend_limit_micros": 1_000_000,
+        "pacing": "even",
+    }
     assert post(owner, path, {"budget": {"pacing": "asap"}}).json()["budget"]["pacing"] == "asap"
     body = post(owner, path, {"budget": {"daily_spend_limit_micros": None}}).json()
-    assert body["budget"] == {"lifetime_spend_limit_micros": 50_000_000, "daily_spend_limit_micros": None, "pacing": "asap"}  # fmt: skip
+    assert body["budget"] == {
+        "lifetime_spend_limit_micros": 50_000_000,
+        "daily_spend_limit_micros": None,
+        "pacing": "asap",
+    }
     assert owner.client().get(path).json()["budget"] == body["budget"]
 
 

@@ -27,8 +27,13 @@ def test_campaign_ad_group_and_ad_bodies(owner, time_machine):
     campaign = client.post("/v1/campaigns", body, format="json").json()
     group = client.get(f"/v1/ad_groups?campaign_id={campaign['id']}").json()["data"][0]
     ad = client.get(f"/v1/ads?ad_group_id={group['id']}").json()["data"][0]
-    ids = {"campaign": campaign["id"], "group": group["id"], "ad": ad["id"], "org": str(owner.org.public_id),
-           "file": upload.file_id}  # fmt: skip
+    ids = {
+        "campaign": campaign["id"],
+        "group": group["id"],
+        "ad": ad["id"],
+        "org": str(owner.org.public_id),
+        "file": upload.file_id,
+    }
 
     assert _ids(client.get(f"/v1/campaigns/{campaign['id']}").content, **ids) == (
         '{"id":"<campaign>","name":"Spring sale","description":"d","status":"paused",'

@@ -41,10 +41,16 @@ class Shape(OutputSerializer):
 
 def thing(**fields: object) -> SimpleNamespace:
     values = {
-        "public_id": "2f1b8f3c-9a43-4a39-9f9f-2f5d7c1d8e11", "parent": SimpleNamespace(name="Acme"),
-        "at": datetime(2026, 6, 1, tzinfo=UTC), "limit_micros": 5, "maybe": None, "codes": ["US", "FR"],
-        "hints": ("a", "b"), "price": 7.5, **fields,
-    }  # fmt: skip
+        "public_id": "2f1b8f3c-9a43-4a39-9f9f-2f5d7c1d8e11",
+        "parent": SimpleNamespace(name="Acme"),
+        "at": datetime(2026, 6, 1, tzinfo=UTC),
+        "limit_micros": 5,
+        "maybe": None,
+        "codes": ["US", "FR"],
+        "hints": ("a", "b"),
+        "price": 7.5,
+        **fields,
+    }
     return SimpleNamespace(**values)
 
 
@@ -52,10 +58,15 @@ def test_render_follows_sources_nesting_and_nulls_in_declaration_order():
     body = Shape.render(thing())
     assert list(body) == ["id", "owner", "at", "inner", "items", "hints", "price", "doubled"]
     assert body == {
-        "id": "2f1b8f3c-9a43-4a39-9f9f-2f5d7c1d8e11", "owner": "Acme", "at": 1780272000,
-        "inner": {"limit": 5, "maybe": None}, "items": [{"code": "US"}, {"code": "FR"}],
-        "hints": ["a", "b"], "price": 7.5, "doubled": 10,
-    }  # fmt: skip
+        "id": "2f1b8f3c-9a43-4a39-9f9f-2f5d7c1d8e11",
+        "owner": "Acme",
+        "at": 1780272000,
+        "inner": {"limit": 5, "maybe": None},
+        "items": [{"code": "US"}, {"code": "FR"}],
+        "hints": ["a", "b"],
+        "price": 7.5,
+        "doubled": 10,
+    }
 
 
 def test_an_optional_field_is_absent_when_null_or_missing_and_present_otherwise():
