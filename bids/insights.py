@@ -93,7 +93,9 @@ def _fields(values: Iterable[str]) -> tuple[str, ...]:
 def _level(params: Mapping[str, Any], scope: str) -> str:
     level = params.get("aggregation_level") or scope
     if level not in LEVELS:
-        raise V1Error.INVALID_VALUE(f"aggregation_level must be one of {', '.join(LEVELS)}.", param="aggregation_level")  # fmt: skip
+        raise V1Error.INVALID_VALUE(
+            f"aggregation_level must be one of {', '.join(LEVELS)}.", param="aggregation_level"
+        )
     if LEVELS.index(level) < LEVELS.index(scope):
         raise V1Error.AGGREGATION_LEVEL_TOO_HIGH(
             f"aggregation_level must be {scope} or deeper here.", param="aggregation_level"

@@ -61,7 +61,9 @@ class RenderDataSerializer(OutputSerializer):
     cta_text = serializers.CharField()
     url = serializers.URLField(help_text="Our click URL: PUBLIC_BASE_URL/api/v1/dsp/redirect/<token>.")
     image_url = serializers.URLField(allow_null=True, help_text="Null in text placement.")
-    logo_url = serializers.URLField(source="ad.logo_url", required=False, help_text="Only when the advertiser has a logo.")  # fmt: skip
+    logo_url = serializers.URLField(
+        source="ad.logo_url", required=False, help_text="Only when the advertiser has a logo."
+    )
 
 
 @extend_schema_field(RenderDataSerializer)
@@ -100,11 +102,15 @@ class InsightsRowSerializer(OutputSerializer):
     readable_time = serializers.CharField(
         help_text="hourly: 2026-06-01 14:00 (UTC); daily: 2026-06-01; monthly: 2026-06; none: 2026-05-02/2026-06-01."
     )
-    campaign_id = serializers.UUIDField(required=False, help_text="With aggregation_level campaign or deeper.")  # fmt: skip
-    ad_group_id = serializers.UUIDField(required=False, help_text="With aggregation_level ad_group or ad.")  # fmt: skip
+    campaign_id = serializers.UUIDField(
+        required=False, help_text="With aggregation_level campaign or deeper."
+    )
+    ad_group_id = serializers.UUIDField(required=False, help_text="With aggregation_level ad_group or ad.")
     ad_id = serializers.UUIDField(required=False, help_text="With aggregation_level ad.")
     impressions = serializers.IntegerField(required=False)
-    clicks = serializers.IntegerField(required=False, help_text="Unique: a click URL counts its first click only.")  # fmt: skip
+    clicks = serializers.IntegerField(
+        required=False, help_text="Unique: a click URL counts its first click only."
+    )
     spend = serializers.FloatField(required=False, help_text="Dollars.")
     ctr = serializers.FloatField(required=False, help_text="clicks / impressions, a fraction (0 without impressions).")  # fmt: skip
     cpm = serializers.FloatField(required=False, help_text="Dollars per 1000 impressions.")

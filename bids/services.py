@@ -107,9 +107,13 @@ def _held_back(found: list[tuple[float, auction.GroupEntry]], request: BidReques
         return set()
     day = datetime.fromtimestamp(now, tz=UTC).date()
     try:
-        readings = counters().read(day=day, campaign_ids=paced, user=user_key(request.user_id), caps=caps, now=now)  # fmt: skip
+        readings = counters().read(
+            day=day, campaign_ids=paced, user=user_key(request.user_id), caps=caps, now=now
+        )
     except (RedisError, DatabaseError):
-        logger.warning("pacing and frequency counters unavailable; constrained candidates held back", exc_info=True)  # fmt: skip
+        logger.warning(
+            "pacing and frequency counters unavailable; constrained candidates held back", exc_info=True
+        )
         return {group.ad_group_id for _, group in found if group.constrained}
     return pacing.held_back(found, readings, now=now)
 
@@ -231,9 +235,15 @@ def _counted(imp: accounting.Impression, limits: dict[str, Any], *, member: str)
     cap = pacing.Cap(imp.ids.ad_group_id, *limits["cap"]) if limits["cap"] else None
     try:
         counters().impression_add(
-            day=imp.at.astimezone(UTC).date(), campaign_id=imp.ids.campaign_id, cost_micros=imp.cost_micros,
-            mirror_spend=limits["mirror"], user=limits["user"], cap=cap, now=imp.at.timestamp(), member=member,
-        )  # fmt: skip
+            day=imp.at.astimezone(UTC).date(),
+            campaign_id=imp.ids.campaign_id,
+            cost_micros=imp.cost_micros,
+            mirror_spend=limits["mirror"],
+            user=limits["user"],
+            cap=cap,
+            now=imp.at.timestamp(),
+            member=member,
+        )
     except (RedisError, DatabaseError):
         logger.warning("render %s not added to the pacing and frequency counters", member, exc_info=True)
 

@@ -74,10 +74,20 @@ class Campaign(models.Model):
     start_time = models.DateTimeField()
     end_time = models.DateTimeField(null=True, blank=True)
     lifetime_spend_limit_micros = models.BigIntegerField()
-    daily_spend_limit_micros = models.BigIntegerField(null=True, blank=True, help_text="Per UTC day; null: none.")  # fmt: skip
-    pacing = models.CharField(max_length=4, choices=Pacing.choices, null=True, blank=True, help_text="Null: the default (even with a daily limit, else asap).")  # noqa: DJ001  # fmt: skip
+    daily_spend_limit_micros = models.BigIntegerField(
+        null=True, blank=True, help_text="Per UTC day; null: none."
+    )
+    pacing = models.CharField(  # noqa: DJ001 - null is the API's "default pacing"
+        max_length=4,
+        choices=Pacing.choices,
+        null=True,
+        blank=True,
+        help_text="Null: the default (even with a daily limit, else asap).",
+    )
     spend_micros = models.BigIntegerField(default=0, help_text="Recorded spend, updated atomically.")
-    day_spend_micros = models.BigIntegerField(default=0, help_text="Recorded spend on spend_day (UTC), updated with spend_micros.")  # fmt: skip
+    day_spend_micros = models.BigIntegerField(
+        default=0, help_text="Recorded spend on spend_day (UTC), updated with spend_micros."
+    )
     spend_day = models.DateField(null=True, blank=True, help_text="The UTC day day_spend_micros counts.")
     pricing_model = models.CharField(max_length=10, default="cpm")
     countries = models.JSONField(default=list, blank=True, help_text="ISO alpha-2, upper case; empty = everywhere.")  # fmt: skip
@@ -124,7 +134,7 @@ class AdGroup(models.Model):
     max_bid_micros = models.BigIntegerField()
     billing_event_type = models.CharField(max_length=12, default="impression")
     frequency_cap_max_impressions = models.PositiveSmallIntegerField(null=True, blank=True)
-    frequency_cap_window = models.CharField(max_length=4, choices=CapWindow.choices, null=True, blank=True)  # noqa: DJ001  # fmt: skip
+    frequency_cap_window = models.CharField(max_length=4, choices=CapWindow.choices, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

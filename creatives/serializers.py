@@ -107,14 +107,20 @@ class BudgetSerializer(StrictSerializer):
         min_value=MIN_SPEND_LIMIT_MICROS, max_value=MAX_SPEND_LIMIT_MICROS
     )
     daily_spend_limit_micros = serializers.IntegerField(
-        min_value=MIN_SPEND_LIMIT_MICROS, max_value=MAX_SPEND_LIMIT_MICROS, allow_null=True, required=False,
+        min_value=MIN_SPEND_LIMIT_MICROS,
+        max_value=MAX_SPEND_LIMIT_MICROS,
+        allow_null=True,
+        required=False,
         help_text="Spend per UTC day; null: no daily limit. At most the lifetime limit.",
-    )  # fmt: skip
+    )
     pacing = choice_field(
-        "even", "asap", allow_null=True, required=False,
+        "even",
+        "asap",
+        allow_null=True,
+        required=False,
         help_text="even: spread the daily limit over the UTC day (needs a daily limit); asap: as fast as "
         "traffic allows. Absent or null: the default, even with a daily limit and asap without.",
-    )  # fmt: skip
+    )
 
 
 class FrequencyCapSerializer(StrictSerializer):
@@ -177,10 +183,11 @@ class AdGroupFieldsSerializer(StrictSerializer):
     )
     bidding_config = BiddingConfigSerializer()
     frequency_cap = FrequencyCapSerializer(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="How many of this group's ads one end user (the bid request's userId) may be shown per "
         "rolling window; null or absent: no cap.",
-    )  # fmt: skip
+    )
 
 
 class AdGroupNestedSerializer(AdGroupFieldsSerializer):
@@ -323,7 +330,9 @@ class _CreativeOut(OutputSerializer):
     cta_text = serializers.CharField()
     target_url = serializers.URLField()
     file_id = BlankIsNullField(allow_null=True)
-    image_url = AssetUrlField(source="asset_path", allow_null=True, help_text="Public URL of this ad's own copy of the image.")  # fmt: skip
+    image_url = AssetUrlField(
+        source="asset_path", allow_null=True, help_text="Public URL of this ad's own copy of the image."
+    )
 
 
 class AdSerializer(OutputSerializer):
@@ -334,7 +343,10 @@ class AdSerializer(OutputSerializer):
     name = serializers.CharField()
     status = ShownStatusField()
     review_status = choice_field(
-        "in_review", "approved", "rejected", source="ad_group.campaign.review_status",
+        "in_review",
+        "approved",
+        "rejected",
+        source="ad_group.campaign.review_status",
         help_text="The campaign's review status.",
-    )  # fmt: skip
+    )
     creative = _CreativeOut(source="*")

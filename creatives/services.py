@@ -38,14 +38,14 @@ def serving_changed_notify(*, organization_id: int) -> None:
 # --- campaigns -----------------------------------------------------------------------------
 
 
-_BUDGET_FIELDS = {"lifetime_spend_limit_micros": "lifetime_spend_limit_micros", "daily_spend_limit_micros": "daily_spend_limit_micros", "pacing": "pacing"}  # fmt: skip
+_BUDGET_FIELDS = ("lifetime_spend_limit_micros", "daily_spend_limit_micros", "pacing")
 
 
 def _campaign_fields(data: dict[str, Any]) -> dict[str, Any]:
     names = ("name", "description", "start_time", "end_time", "pricing_model")
     fields: dict[str, Any] = {k: data[k] for k in names if k in data}
     budget = data.get("budget", {})
-    fields.update({column: budget[key] for key, column in _BUDGET_FIELDS.items() if key in budget})
+    fields.update({name: budget[name] for name in _BUDGET_FIELDS if name in budget})
     include = data.get("targeting", {}).get("locations", {}).get("include")
     if include is not None:
         fields["countries"] = list(dict.fromkeys(item["country_code"] for item in include))
@@ -82,7 +82,9 @@ def campaign_create(*, org: Organization, data: dict[str, Any]) -> Campaign:
     with removed_unless_committed(), transaction.atomic():
         fields = _campaign_fields(data)
         _check_schedule(fields["start_time"], fields.get("end_time"))
-        campaign = Campaign(organization=org, status=Status.PAUSED, review_status=ReviewStatus.IN_REVIEW, **fields)  # fmt: skip
+        campaign = Campaign(
+            organization=org, status=Status.PAUSED, review_status=ReviewStatus.IN_REVIEW, **fields
+        )
         _check_budget(campaign, fields)
         campaign.save(force_insert=True)
         for index, group in enumerate(data.get("ad_groups", [])):

@@ -83,7 +83,9 @@ class CampaignToday(NamedTuple):
     percent: int  # of the daily limit spent today, 0-100 (0 without a limit)
 
 
-def campaign_list_for_overview(*, org: Organization, limit: int = 50, today: date | None = None) -> list[CampaignToday]:  # fmt: skip
+def campaign_list_for_overview(
+    *, org: Organization, limit: int = 50, today: date | None = None
+) -> list[CampaignToday]:
     """The organization's latest campaigns with their status, review status and spend today (UTC)
     against their daily limit, as the DSP's render keeps it on the campaign row."""
     today = today or timezone.now().astimezone(UTC).date()

@@ -29,7 +29,9 @@ def ad(ad_id: int, group_id: int) -> AdEntry:
     return AdEntry(ad_id, group_id, 1, 1, "Nike", "nike.com", "T", "B", "Go", None, None)
 
 
-def group(group_id: int, max_bid: int = 7_500_000, *, ads: int = 1, countries=(), start=NOW - 10, end=None, **extra) -> GroupEntry:  # fmt: skip
+def group(
+    group_id: int, max_bid: int = 7_500_000, *, ads: int = 1, countries=(), start=NOW - 10, end=None, **extra
+) -> GroupEntry:
     return GroupEntry(
         ad_group_id=group_id, campaign_id=1, max_bid_micros=max_bid, price=cpm_price(max_bid), starts_at=start,
         ends_at=end, countries=frozenset(countries), has_hints=True,

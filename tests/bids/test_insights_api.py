@@ -160,7 +160,11 @@ def test_the_widest_ranges_allowed(owner, tree):
 
 def test_monthly_rows_are_calendar_months(owner, tree):
     stats(tree["ad1"], T0 + timedelta(days=35), impressions=7)  # 2026-07-06
-    params = {"since": ts(T0 - timedelta(days=1)), "until": ts(T0 + timedelta(days=40)), "time_granularity": "monthly"}  # fmt: skip
+    params = {
+        "since": ts(T0 - timedelta(days=1)),
+        "until": ts(T0 + timedelta(days=40)),
+        "time_granularity": "monthly",
+    }
     rows = get(owner, "/v1/ad_account/insights", **params, **{"fields[]": "impressions"}).json()
     assert rows == [
         {"readable_time": "2026-05", "impressions": 0},
@@ -176,7 +180,11 @@ def test_the_account_by_ad_lists_each_ads_figures_with_its_ids(owner, tree):
     ).json()
 
     def ids(ad):
-        return {"campaign_id": str(ad.ad_group.campaign.public_id), "ad_group_id": str(ad.ad_group.public_id), "ad_id": str(ad.public_id)}  # fmt: skip
+        return {
+            "campaign_id": str(ad.ad_group.campaign.public_id),
+            "ad_group_id": str(ad.ad_group.public_id),
+            "ad_id": str(ad.public_id),
+        }
 
     assert rows == [
         {
@@ -223,7 +231,11 @@ def test_an_aggregation_level_with_no_counters_is_an_empty_list(owner, tree):
      ("/v1/ads/{a1}/insights", "ad_group"), ("/v1/ads/{a1}/insights", "ad_account")],
 )  # fmt: skip
 def test_a_level_above_the_endpoints_scope_is_aggregation_level_too_high(owner, tree, path, level):
-    ids = {"c1": tree["ad1"].ad_group.campaign.public_id, "g1": tree["ad1"].ad_group.public_id, "a1": tree["ad1"].public_id}  # fmt: skip
+    ids = {
+        "c1": tree["ad1"].ad_group.campaign.public_id,
+        "g1": tree["ad1"].ad_group.public_id,
+        "a1": tree["ad1"].public_id,
+    }
     response = get(owner, path.format(**ids), aggregation_level=level)
     assert response.status_code == 400
     error = response.json()["error"]

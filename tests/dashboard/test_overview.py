@@ -43,11 +43,19 @@ def test_each_campaign_shows_its_spend_today_against_its_daily_limit(owner_clien
     _campaign(
         owner.org, "Paced", daily_spend_limit_micros=5_000_000, day_spend_micros=1_250_000, spend_day=today
     )
-    _campaign(owner.org, "Yesterday", daily_spend_limit_micros=2_000_000, day_spend_micros=2_000_000,
-              spend_day=date.fromordinal(today.toordinal() - 1))  # fmt: skip
+    yesterday = date.fromordinal(today.toordinal() - 1)
+    _campaign(
+        owner.org,
+        "Yesterday",
+        daily_spend_limit_micros=2_000_000,
+        day_spend_micros=2_000_000,
+        spend_day=yesterday,
+    )
     _campaign(owner.org, "Unlimited", day_spend_micros=3_000_000, spend_day=today)
     html = owner_client.get("/dashboard/").content.decode().split('id="campaigns-heading"')[1]
-    cells = dict(re.findall(r'<th scope="row">([^<]+)</th>.*?<td data-label="Spend today"[^>]*>(.*?)</td>', html, re.S))  # fmt: skip
+    cells = dict(
+        re.findall(r'<th scope="row">([^<]+)</th>.*?<td data-label="Spend today"[^>]*>(.*?)</td>', html, re.S)
+    )
     assert "$1.25 of $5.00" in cells["Paced"] and 'value="25"' in cells["Paced"]
     assert "$0.00 of $2.00" in cells["Yesterday"]  # a new UTC day starts at zero
     assert "$3.00" in cells["Unlimited"] and "no daily limit" in cells["Unlimited"]
