@@ -7,24 +7,20 @@ reads the shared counters. The two alternate in rounds through Django's test cli
 view stack, no network), and each bid's database queries and Redis round trips are counted.
 The goal: on costs at most one round trip more than off, and its latency stays close.
 
-Self-contained (its own database and loop; no bench harness): `python -m bench.bench_spend`, or
-`source .ci/env.sh && python -m bench.bench_spend` for PostgreSQL + Redis. `make bench` runs it
-too. BENCH_BIDS sets the bids per mode (default 1500).
+In-process (no gunicorn, no wrk; only the harness's fresh database): `python -m bench spend`, or
+`source .ci/env.sh && python -m bench spend` for PostgreSQL + Redis; `make bench` runs it too.
+BENCH_BIDS sets the bids per mode (default 1500).
 """
 
-import hashlib
 import os
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 TOPICS = [
     "marathon training",
     "running shoes",
@@ -147,20 +143,18 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
-def run(_harness: object = None) -> None:
-    from django.db import connection
+def run(h: Any) -> None:
     from rest_framework.test import APIClient
 
+    from bench.harness import figure, ratio, title
     from tests.bids import factories
     from tests.bids.conftest import END_USER
 
     per_mode = int(os.environ.get("BENCH_BIDS", "1500"))
-    print("\n== spend: bid with caps and pacing on vs off (1,000 ads, in-process)", flush=True)
-    creation, old_name = connection.creation, connection.settings_dict["NAME"]
-    creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    title("spend: bid with caps and pacing on vs off, 1,000 ads, in-process (Django test client)")
+    with h.database():
         _build()
-        client = APIClient()
+        client = APIClient(SERVER_NAME="localhost")
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {factories.partner('Bench SSP')[1]}", **END_USER)
         rng = random.Random(7)
         results: dict[bool, dict[str, Any]] = {
@@ -186,19 +180,5 @@ def run(_harness: object = None) -> None:
             )
         off, on_ = results[False], results[True]
         extra = (on_["db"] + on_["redis"]) / len(on_["lat"]) - (off["db"] + off["redis"]) / len(off["lat"])
-        ratio = statistics.median(on_["lat"]) / statistics.median(off["lat"])
-        print(f"  extra round trips per bid {extra:6.2f}   (goal ≤ 1)", flush=True)
-        print(f"  p50 on / off              {ratio:6.2f}", flush=True)
-    finally:
-        connection.close()
-        creation.destroy_test_db(old_name, verbosity=0)
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("THRAD_TEST_ID", "s" + hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:7])  # noqa: S324
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    import django
-
-    django.setup()
-    run()
-    sys.exit(0)
+        figure("extra round trips per bid", extra, "", goal="goal <= 1")
+        ratio("p50 on / off", statistics.median(on_["lat"]), statistics.median(off["lat"]))

@@ -8,10 +8,10 @@ placed, rendered at the bid price. That is 20 auctions an hour where the daily l
 the campaign could always spend more, so the curve shows what pacing holds back.
 
 Run: `python -m bench.pacing_day` (embedded default) or `source .ci/env.sh && python -m
-bench.pacing_day` (PostgreSQL + Redis). Self-contained: it needs no other bench module.
+bench.pacing_day` (PostgreSQL + Redis), with the bench's settings and names (bench/__main__.py)
+on a database of its own, dropped after.
 """
 
-import hashlib
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -19,6 +19,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHART = BASE_DIR / "docs" / "pacing-day.svg"
+TMP_DIR = BASE_DIR / ".bench-tmp"
 DAY = datetime(2026, 6, 2, tzinfo=UTC)
 DAILY_MICROS = 4_800_000  # $4.80: 240 impressions at a $20 CPM
 CPM = 20.0
@@ -35,6 +36,14 @@ def simulate(pacing: str) -> list[int]:
     from tests.bids import factories
     from tests.bids.conftest import END_USER, bid_body
 
+    TMP_DIR.mkdir(exist_ok=True)
+    sqlite = connection.vendor == "sqlite"
+    name = (
+        str(TMP_DIR / f"pacing_{os.environ['THRAD_BENCH_ID']}.sqlite3")
+        if sqlite
+        else f"thrad_pacing_{os.environ['THRAD_BENCH_ID']}"
+    )  # noqa: E501
+    connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}), "NAME": name}
     creation, old_name = connection.creation, connection.settings_dict["NAME"]
     creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
@@ -47,7 +56,7 @@ def simulate(pacing: str) -> list[int]:
             ad = factories.servable_ad(
                 hints=["marathon training"], max_bid_micros=20_000_000, campaign_fields=fields
             )
-            client = APIClient()
+            client = APIClient(SERVER_NAME="localhost")
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {factories.partner()[1]}", **END_USER)
             at = DAY + timedelta(seconds=30)
             while at < DAY + timedelta(days=1):
@@ -115,8 +124,9 @@ def chart_svg(series: dict[str, list[int]], share: float) -> str:
 
 
 def main() -> int:
-    os.environ["THRAD_TEST_ID"] = "p" + hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:7]  # noqa: S324
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    from bench.__main__ import _clean_up, _environment
+
+    _environment()  # the bench's production settings and names of its own
     import django
 
     django.setup()
@@ -133,6 +143,7 @@ def main() -> int:
     )
     CHART.write_text(chart_svg(series, share))
     print(f"chart: {CHART.relative_to(BASE_DIR)}")
+    _clean_up()
     return 0
 
 

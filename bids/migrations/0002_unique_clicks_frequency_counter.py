@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bids', '0001_initial'),
-        ('creatives', '0003_budgets_and_frequency_caps'),
+        ('creatives', '0004_budgets_and_frequency_caps'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('creatives', '0002_review_queue'),
+        ('creatives', '0003_review_queue_names'),
         ('thrad', '0001_initial'),
     ]
 
