@@ -11,7 +11,7 @@ from django.utils import timezone
 from bids.models import Bid
 from bids.render import RENDER_KEYS
 from creatives.models import ReviewStatus, Status
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, conversation
 
 MARATHON = conversation("Any tips for marathon training?", "Start slow and build up.")

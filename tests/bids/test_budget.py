@@ -5,7 +5,7 @@ import pytest
 
 from bids.models import Bid
 from creatives.models import Campaign
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 
 pytestmark = pytest.mark.usefixtures("committing_db")
