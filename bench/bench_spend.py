@@ -147,7 +147,7 @@ def run(h: Any) -> None:
     from rest_framework.test import APIClient
 
     from bench.harness import figure, ratio, title
-    from tests.bids import factories
+    from tests import factories
     from tests.bids.conftest import END_USER
 
     per_mode = int(os.environ.get("BENCH_BIDS", "1500"))

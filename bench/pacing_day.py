@@ -33,7 +33,7 @@ def simulate(pacing: str) -> list[int]:
     from rest_framework.test import APIClient
 
     from bids.models import AdStatsHourly
-    from tests.bids import factories
+    from tests import factories
     from tests.bids.conftest import END_USER, bid_body
 
     TMP_DIR.mkdir(exist_ok=True)

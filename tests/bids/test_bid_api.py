@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bids.models import Bid
 from creatives.models import ReviewStatus, Status
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, conversation
 
 RENDER_KEYS = {

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from bids.models import Bid
 from creatives.models import Campaign
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import END_USER, bid, render
 
 pytestmark = pytest.mark.usefixtures("committing_db")

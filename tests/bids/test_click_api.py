@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from bids.models import AdStatsHourly
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 
 

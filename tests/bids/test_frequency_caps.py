@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from bids.counters import counters, user_key
 from bids.models import Bid
 from bids.pacing import Cap
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import END_USER, bid, render
 
 pytestmark = pytest.mark.usefixtures("committing_db")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bids.models import AdStatsHourly
-from tests.bids import factories
+from tests import factories
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)  # a Monday, midnight UTC
 

@@ -10,7 +10,7 @@ from bids.auction import GroupEntry
 from bids.models import AdStatsHourly, Bid
 from bids.pacing import Readings, even_allowance, held_back
 from creatives.models import Campaign
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 
 pytestmark = pytest.mark.usefixtures("committing_db")

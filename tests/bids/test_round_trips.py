@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 
 pytestmark = pytest.mark.usefixtures("committing_db")

@@ -185,7 +185,7 @@ def test_the_overview_series_sums_the_dsp_counters_per_day_for_this_org_only(own
     from datetime import UTC, datetime
 
     from bids.models import AdStatsHourly
-    from tests.bids import factories
+    from tests import factories
 
     def stats(org, hour: datetime, impressions: int, clicks: int, spend: int) -> None:
         group = factories.ad_group(factories.campaign(org))
