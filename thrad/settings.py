@@ -168,7 +168,7 @@ if STORAGE_BACKEND == "s3":
     if not AWS_STORAGE_BUCKET_NAME:
         raise ImproperEnvError("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "thrad.storage.S3Storage",  # django-storages', one PUT per object
         "OPTIONS": {
             "default_acl": "private",
             # Every name we store under carries 128 random bits, so skip the HEAD request
