@@ -6,11 +6,13 @@ any pixel is decoded, the bytes its decoder will hold (`decode_cost`), and refus
 TOO_MANY_PIXELS when that is over `DECODE_BUDGET`, when it has more than `MAX_PIXELS` pixels, or
 when an animation declares more than `ANIMATION_PIXELS` over all its frames. The canvas size is
 read from the first bytes (PNG, GIF, WebP) or the JPEG frame header before Pillow is asked
-anything, then checked again on what Pillow reports. Only the first frame is decoded.
+anything, then checked again on what Pillow reports. Only the first frame is decoded; a PNG's
+is checked as a stream instead (`png_stream_check`: what a decode would check, no pixels held).
 """
 
 import math
 import warnings
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, NamedTuple
@@ -26,7 +28,8 @@ DECODE_BUDGET = 100_000_000  # bytes of pixels and coefficients one judgement ma
 ANIMATION_PIXELS = 500_000_000  # frames x canvas: ten full-size stills
 
 # Bytes the decoder holds per canvas pixel, measured (ru_maxrss) with Pillow 13: PNG at most 4
-# (RGBA; every mode fits in 4), GIF 1 (the first frame is decoded palette-indexed), WebP about
+# (RGBA; every mode fits in 4; the stream check holds none, but the charge stands: it bounds the
+# inflating work), GIF 1 (the first frame is decoded palette-indexed), WebP about
 # 17 (libwebp's animation decoder keeps two RGBA canvases, Pillow copies the frame out twice).
 # JPEG is priced by `_jpeg_cost`.
 BYTES_PER_PIXEL = {"PNG": 4, "GIF": 1, "WEBP": 17}
@@ -242,9 +245,13 @@ def _decode(fp: IO[bytes], kind: str, jpeg: JpegFrame | None) -> tuple[int, int]
             with Image.open(fp, formats=[kind]) as image:
                 width, height = image.size
                 policy_check(kind, width, height, frames=getattr(image, "n_frames", 1), jpeg=jpeg)
-                if kind == "JPEG":  # decode every scan, at 1/8 scale: 1/64 of the memory
-                    image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
-                image.load()
+                if kind == "PNG":  # every chunk through IEND, then the pixels, never held
+                    image.verify()
+                    png_stream_check(fp, width, height)
+                else:
+                    if kind == "JPEG":  # decode every scan, at 1/8 scale: 1/64 of the memory
+                        image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+                    image.load()
     except Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -254,6 +261,129 @@ def _decode(fp: IO[bytes], kind: str, jpeg: JpegFrame | None) -> tuple[int, int]
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
         raise Refused(Reason.CORRUPT, "The image is truncated or corrupt.") from exc
     return width, height
+
+
+# --- PNG, checked as a stream ------------------------------------------------------------------
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
+# Adam7: (first column, first row, column step, row step) of each pass.
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+_PNG_FEED = 64 * 1024  # compressed bytes handed to zlib at a time
+_PNG_OUT = 1024 * 1024  # the most inflated bytes held at once
+
+
+class _PngCorrupt(ValueError):
+    pass
+
+
+def _png_rows(width: int, height: int, bit_depth: int, colour: int, interlace: int) -> list[tuple[int, int]]:
+    """(rows, bytes per row including the filter byte) of each pass with pixels in it."""
+    bits = bit_depth * _PNG_CHANNELS[colour]
+    passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
+    rows = []
+    for x0, y0, dx, dy in passes:
+        w, h = -(-(width - x0) // dx), -(-(height - y0) // dy)
+        if w > 0 and h > 0:
+            rows.append((h, 1 + -(-(w * bits) // 8)))
+    return rows
+
+
+def _png_chunks(fp: IO[bytes]) -> Iterable[tuple[bytes, bytes]]:
+    """(type, data) of each chunk after the signature (Pillow's `verify()` checks the CRCs)."""
+    fp.seek(8)
+    while True:
+        header = fp.read(8)
+        if len(header) < 8:
+            raise _PngCorrupt("truncated")
+        length, kind = int.from_bytes(header[:4], "big"), header[4:]
+        data = fp.read(length)
+        if len(data) < length or len(fp.read(4)) < 4:
+            raise _PngCorrupt("truncated chunk")
+        yield kind, data
+
+
+def png_stream_check(fp: IO[bytes], width: int, height: int) -> None:
+    """The check `Image.load()` makes of a PNG's pixels, without holding them: the first run of
+    IDAT chunks inflates, in pieces of at most 1 MB, to every row the header promises, each
+    starting with a valid filter type (0-4). Reversing the filters cannot fail on any bytes, so
+    what passes decodes; like Pillow, inflated bytes after the last row are not read. The file's
+    chunks and CRCs are Pillow's `verify()`'s to check (`_decode` runs it first). Raises
+    Refused(CORRUPT)."""
+    try:
+        chunks = iter(_png_chunks(fp))
+        kind, ihdr = next(chunks)
+        if kind != b"IHDR" or len(ihdr) != 13 or ihdr[10] != 0 or ihdr[11] != 0 or ihdr[12] > 1:
+            raise _PngCorrupt("header")
+        bit_depth, colour = ihdr[8], ihdr[9]
+        if colour not in _PNG_CHANNELS or (width, height) != (int.from_bytes(ihdr[:4], "big"), int.from_bytes(ihdr[4:8], "big")):  # fmt: skip
+            raise _PngCorrupt("header")
+        schedule = _png_rows(width, height, bit_depth, colour, ihdr[12])
+        kind, data = next(chunks)
+        while kind != b"IDAT":
+            if kind == b"IEND":
+                raise _PngCorrupt("no pixels")
+            kind, data = next(chunks)
+        _png_inflate(chunks, data, schedule)
+    except (_PngCorrupt, zlib.error, StopIteration) as exc:
+        raise Refused(Reason.CORRUPT, "The image is truncated or corrupt.") from exc
+    finally:
+        fp.seek(0)
+
+
+class _Rows:
+    """The rows of a PNG's passes as its inflated bytes arrive: each must start with a filter
+    type 0-4; `take()` is True once the last row is complete."""
+
+    def __init__(self, schedule: list[tuple[int, int]]) -> None:
+        self._passes = iter(schedule)
+        self._rows, self._stride = next(self._passes)
+        self._offset = 0  # of the next filter byte (or the end of the last row), in bytes to come
+        self._last = False
+
+    def take(self, out: bytes) -> bool:
+        size = len(out)
+        while not self._last and self._offset < size:
+            filters = out[self._offset :: self._stride][: self._rows]
+            if max(filters) > 4:
+                raise _PngCorrupt("filter type")
+            self._rows -= len(filters)
+            self._offset += len(filters) * self._stride
+            if self._rows == 0:
+                following = next(self._passes, None)
+                if following is None:
+                    self._last = True
+                else:
+                    self._rows, self._stride = following
+        if self._last and self._offset <= size:
+            return True
+        self._offset -= size
+        return False
+
+
+def _png_inflate(
+    chunks: Iterable[tuple[bytes, bytes]], first: bytes, schedule: list[tuple[int, int]]
+) -> None:
+    """Inflate the IDAT run starting with `first` in bounded pieces, checking the rows as they
+    arrive; stop once the last row is complete (CORRUPT if the stream or the run ends first)."""
+    inflater, rows = zlib.decompressobj(), _Rows(schedule)
+    chunk_iter = iter(chunks)
+    data: bytes | None = first
+    while data is not None:
+        view = memoryview(data)
+        for start in range(0, len(view), _PNG_FEED):
+            pending: bytes | memoryview = view[start : start + _PNG_FEED]
+            while True:
+                out = inflater.decompress(pending, _PNG_OUT)
+                pending = inflater.unconsumed_tail
+                if out and rows.take(out):
+                    return
+                if not out and not pending:
+                    break
+            if inflater.eof:
+                raise _PngCorrupt("the pixel stream ends early")
+        kind, chunk = next(chunk_iter, (b"", b""))
+        data = chunk if kind == b"IDAT" else None
+    raise _PngCorrupt("truncated")
 
 
 def policy_text(formats: Iterable[str]) -> str:
