@@ -4,7 +4,10 @@ import os
 
 from celery import Celery
 
+from thrad import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thrad.settings")
+broker.install()  # a worker must survive a Redis broker restart (see thrad/broker.py)
 
 app = Celery("thrad")
 app.config_from_object("django.conf:settings", namespace="CELERY")
