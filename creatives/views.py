@@ -32,8 +32,9 @@ from creatives.serializers import (
     campaign_data,
     parse,
 )
-from thrad import ratelimit, storage
+from thrad import bounds, ratelimit, storage
 from thrad.api import V1Api, v1_limit
+from thrad.dependencies import retry_after
 from thrad.errors import PlatformError, V1Error
 from thrad.pagination import LIST_PARAMETERS, PageRequest, list_body, list_serializer
 
@@ -388,6 +389,13 @@ class AdArchiveApi(_AdActionApi):
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
+def _unavailable(message: str) -> HttpResponse:
+    response = HttpResponse(message, status=503, content_type="text/plain")
+    response["Retry-After"] = retry_after()
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_safe
 def creative_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     """Stream an ad's creative asset from storage to anyone. Only `creatives/` names; else 404."""
@@ -396,12 +404,18 @@ def creative_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     if content_type is None:
         raise Http404
     try:
-        stored = storage.open_stream(path)
+        release = bounds.acquire("stream")  # a bounded share of the threads streams images
+    except PlatformError.SERVICE_UNAVAILABLE.exc:
+        return _unavailable("Busy; try again shortly.")
+    try:
+        stored = storage.read_whole(path)  # all of it first: a read failing half-way is a 503 too
     except storage.ObjectMissing as exc:
+        release()
         raise Http404 from exc
     except PlatformError.STORAGE_UNAVAILABLE.exc:
-        return HttpResponse("Storage unavailable.", status=503, content_type="text/plain")
-    response = FileResponse(stored, content_type=content_type)
+        release()
+        return _unavailable("Storage unavailable.")
+    response = bounds.held_until_closed(FileResponse(stored, content_type=content_type), release)
     response["Cache-Control"] = ASSET_CACHE_CONTROL
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

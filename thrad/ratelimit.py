@@ -17,6 +17,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from thrad import dependencies
 from thrad.models import RateLimitCounter
 
 
@@ -55,12 +56,23 @@ return count
 
 
 class RedisCounter:
+    """Behind the "redis" breaker: a dead Redis costs one REDIS_TIMEOUT, then fails at once."""
+
     def __init__(self, url: str) -> None:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        timeout = settings.REDIS_TIMEOUT
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         self._script = client.register_script(_INCR_SCRIPT)
 
     def increment(self, key: str, expires_at: int) -> int:
-        return int(self._script(keys=[key], args=[expires_at]))
+        breaker = dependencies.breaker("redis")
+        breaker.before()
+        try:
+            count = int(self._script(keys=[key], args=[expires_at]))
+        except dependencies.DOWN_ERRORS:
+            breaker.failed()
+            raise
+        breaker.succeeded()
+        return count
 
 
 class SqlCounter:

@@ -8,6 +8,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from thrad import bounds
 from uploads import files_selectors, files_services
 from uploads.files_api import FilesApiBase, files_parts
 from uploads.files_validation import TEXT_TYPES
@@ -204,8 +205,14 @@ class FileDetailApi(FilesApiBase):
     )
     def get(self, request: Request, key: str) -> StreamingHttpResponse:
         stored = files_selectors.stored_file_get(org=self.org, key=key)
-        stream = files_selectors.stored_file_open(stored=stored)
+        release = bounds.acquire("stream")  # 503 at once when this process streams enough already
+        try:
+            stream = files_selectors.stored_file_open(stored=stored)
+        except BaseException:
+            release()
+            raise
         response = StreamingHttpResponse(files_selectors.chunks(stream), content_type=served_type(stored.mime_type))  # fmt: skip
+        bounds.held_until_closed(response, release)
         response["Content-Length"] = str(stored.size)
         response["Content-Disposition"] = f'attachment; filename="{stored.stored_name}"'
         response["X-Content-Type-Options"] = "nosniff"

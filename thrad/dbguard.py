@@ -1,0 +1,116 @@
+"""A client-side deadline for the queries of web requests (PostgreSQL).
+
+A PostgreSQL server that is paused or unreachable mid-query never answers, and the kernel keeps
+acknowledging our packets, so no TCP timeout and no server-side `statement_timeout` ever fires:
+the request would hang. While a web request runs (`QueryDeadlineMiddleware`), every query is
+registered with one watchdog thread per process; a query still running after
+DATABASE_QUERY_TIMEOUT seconds has its socket shut down, psycopg raises OperationalError, and
+the request answers 503 (thrad/errors.py). Django then drops that connection and the next
+request opens a fresh one (connect_timeout bounds that). Costs a dict insert and delete per
+query. Management commands and Celery tasks (migrations, reconciliation) are not cut.
+"""
+
+import itertools
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponseBase
+
+logger = logging.getLogger("thrad.dbguard")
+
+_guarded: ContextVar[bool] = ContextVar("thrad_db_guarded", default=False)
+_POLL = 0.2
+
+
+class _Watchdog:
+    def __init__(self) -> None:
+        self._armed: dict[int, tuple[float, int]] = {}  # token → (deadline, socket fd)
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def arm(self, fd: int, deadline: float) -> int:
+        token = next(self._ids)
+        with self._lock:
+            self._armed[token] = (deadline, fd)
+            if self._thread is None or self._pid != os.getpid():  # first use, or after a fork
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="db-query-deadline", daemon=True)
+                self._thread.start()
+        return token
+
+    def disarm(self, token: int) -> None:
+        with self._lock:
+            self._armed.pop(token, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(_POLL)
+            now = time.monotonic()
+            with self._lock:  # a disarmed query's socket is never touched: its fd may be reused
+                for token, (deadline, fd) in list(self._armed.items()):
+                    if now >= deadline:
+                        del self._armed[token]
+                        _cut(fd)
+
+
+def _cut(fd: int) -> None:
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+        logger.warning("database query passed DATABASE_QUERY_TIMEOUT: connection cut")
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+_watchdog = _Watchdog()
+
+
+def _deadline_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:  # fmt: skip
+    timeout = settings.DATABASE_QUERY_TIMEOUT
+    if not _guarded.get() or not timeout:
+        return execute(sql, params, many, context)
+    try:
+        fd = context["connection"].connection.fileno()
+    except Exception:  # noqa: BLE001 - no socket to watch (closed): let the query raise itself
+        return execute(sql, params, many, context)
+    token = _watchdog.arm(fd, time.monotonic() + timeout)
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        _watchdog.disarm(token)
+
+
+@receiver(connection_created)
+def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "postgresql" and _deadline_wrapper not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_deadline_wrapper)
+
+
+class QueryDeadlineMiddleware:
+    """Queries made while this request is handled get the client-side deadline."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        token = _guarded.set(True)
+        try:
+            return self.get_response(request)
+        finally:
+            _guarded.reset(token)
