@@ -26,13 +26,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bids import accounting, auction
+from bids import accounting, auction, selectors
 from bids.bid_request import OPENER, BidRequest
 from bids.index import ServingIndex, serving_index, version_bump_on_commit
 from bids.models import Bid, ClickToken, SupplyPartner
 from bids.render import render_data
 from bids.selectors import click_target_get
-from thrad import keys
+from thrad import dependencies, keys
 from thrad.errors import DspError
 
 logger = logging.getLogger("bids.dsp")
@@ -106,10 +106,11 @@ def bid_place(
     data = render_data(ad, click_url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
                        max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled)  # fmt: skip
     token_now = inline and request.production  # an inline creative may be shown without a render
+    render_token = None if token_now else _token_digest(token)
     _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
-               token_digest=_token_digest(token) if token_now else None)  # fmt: skip
+               token_digest=_token_digest(token) if token_now else None, data=data, render_token=render_token)  # fmt: skip
     _bid_cache(bid_id, {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
-                        "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token)})  # fmt: skip
+                        "ids": tuple(ad.ids), "data": data, "token": render_token})  # fmt: skip
     logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
     return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
 
@@ -120,23 +121,26 @@ def _no_bid(request: BidRequest, partner: SupplyPartner, reason: str) -> PlacedB
 
 
 def _bid_cache(bid_id: str, payload: dict[str, Any]) -> None:
-    """Everything render needs, for BID_TTL_SECONDS; an uncached bid could never render: drop its row."""
+    """Everything render needs, for BID_TTL_SECONDS. The row holds it too, so a cache that fails
+    here costs render one indexed read, not the bid."""
     try:
         cache.set(_bid_cache_key(bid_id), payload, settings.BID_TTL_SECONDS)
-    except Exception:
-        Bid.objects.filter(pk=bid_id).delete()
-        raise
+    except dependencies.DOWN_ERRORS as exc:
+        logger.warning("bid %s not cached (render reads the database): %r", bid_id, exc)
 
 
 def _bid_store(*, bid_id: str, partner: SupplyPartner, ad: auction.AdEntry, price: Decimal,
-               request: BidRequest, now: float, token_digest: str | None) -> None:  # fmt: skip
+               request: BidRequest, now: float, token_digest: str | None, data: dict[str, Any],
+               render_token: str | None) -> None:  # fmt: skip
     """One INSERT in autocommit (bulk_create would wrap it in BEGIN/COMMIT: two more round trips);
-    with an inline creative shown for real, its click token in the same transaction."""
+    with an inline creative shown for real, its click token in the same transaction. The row
+    carries the render data and the render-time token digest (render's fallback)."""
     created = datetime.fromtimestamp(now, tz=UTC)
     bid = Bid(id=bid_id, partner=partner, ad_id=ad.ad_id, campaign_id=ad.campaign_id,
               price_micros=auction.price_micros(price), request_type=request.request_type,
               request_id=request.request_id[:100], country_code=request.country_code[:8],
-              created_at=created, expires_at=created + timedelta(seconds=settings.BID_TTL_SECONDS))  # fmt: skip
+              created_at=created, expires_at=created + timedelta(seconds=settings.BID_TTL_SECONDS),
+              render_data=data, token_digest=render_token or "")  # fmt: skip
     if token_digest is None:
         bid.save(force_insert=True)
         return
@@ -153,7 +157,7 @@ def _click_token_create(*, digest: str, ad_id: int, bid_id: str, now: datetime) 
 def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dict[str, Any]:
     """The bid's render data (the same every time). With `production` the first render records
     one impression and realizedPrice/1000 dollars of spend, atomically and exactly once."""
-    payload = cache.get(_bid_cache_key(bid_id)) if BID_ID.fullmatch(bid_id) else None
+    payload = _render_payload(bid_id) if BID_ID.fullmatch(bid_id) else None
     if payload is None or time.time() >= payload["exp"]:
         raise DspError.BID_NOT_FOUND()
     bid_price = Decimal(payload["price_micros"]) / auction.MICROS
@@ -164,6 +168,16 @@ def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dic
     if production:
         _impression_record(bid_id=bid_id, payload=payload, cpm=realized_price)
     return payload["data"]
+
+
+def _render_payload(bid_id: str) -> dict[str, Any] | None:
+    """What render needs: from the cache, else (a miss, or the cache is down) from the bid's row."""
+    try:
+        payload = cache.get(_bid_cache_key(bid_id))
+    except dependencies.DOWN_ERRORS as exc:
+        logger.warning("bid cache unavailable, rendering %s from the database: %r", bid_id, exc)
+        payload = None
+    return payload if payload is not None else selectors.bid_render_payload(bid_id=bid_id)
 
 
 def _impression_record(*, bid_id: str, payload: dict[str, Any], cpm: Decimal) -> None:

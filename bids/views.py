@@ -1,6 +1,7 @@
 """The DSP endpoints the SSP calls (`/api/v1/dsp/*`) and the advertiser's insights (`/v1/.../insights`)."""
 
 import json
+import logging
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -29,6 +30,7 @@ from bids.serializers import (
     RenderRequestSerializer,
     RenderResponseSerializer,
 )
+from thrad import dependencies
 from thrad.api import V1Api
 from thrad.clientip import parse_ip
 from thrad.errors import DspError, dsp_exception_handler
@@ -39,6 +41,9 @@ BUDGET_NOTE = (
     "answered (at most BID_TTL_SECONDS old) may still be rendered and charged, so spend can pass "
     "the limit by at most the sum of those outstanding bids' prices / 1000."
 )
+
+
+logger = logging.getLogger("bids.dsp")
 
 
 def _reject_constant(name: str) -> Any:
@@ -87,6 +92,13 @@ _DSP_ERROR = DspErrorSerializer
 class BidPlaceApi(DspApiBase):
     authentication_classes = [PartnerAuthentication]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """A dependency down (cache, database) is no bid, at once: the SSP moves on."""
+        if dependencies.is_down(exc):
+            logger.warning("no bid: dependency down: %r", exc)
+            return Response(status=204)
+        return super().handle_exception(exc)
+
     @extend_schema(
         operation_id="dsp_bid",
         summary="Bid for an ad slot in a chat",
@@ -101,7 +113,9 @@ class BidPlaceApi(DspApiBase):
         parameters=_END_USER_HEADERS,
         responses={
             200: BidResponseSerializer,
-            204: OpenApiResponse(description="No bid (empty body)."),
+            204: OpenApiResponse(
+                description="No bid (empty body); also at once when the cache or database is down."
+            ),
             400: OpenApiResponse(
                 _DSP_ERROR, description="A header or body rule is broken; the message names it."
             ),
@@ -162,7 +176,9 @@ class BidRenderApi(DspApiBase):
             ),
             404: OpenApiResponse(_DSP_ERROR, description="Unknown or expired bid id."),
             500: OpenApiResponse(
-                _DSP_ERROR, description="The creative could not be produced; database error."
+                _DSP_ERROR,
+                description="The impression could not be recorded (the database is down or too slow); "
+                "nothing was charged. A bid stays renderable from the database when the cache is down.",
             ),
         },
         tags=["DSP"],

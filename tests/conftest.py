@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from tests.support import servers
 from tests.support.storage import ensure_bucket
+from thrad import dependencies
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import api_key_create, organization_create
 
@@ -106,7 +107,8 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
 
 @pytest.fixture(autouse=True)
 def _clean_redis() -> None:
-    """Forget this checkout's Redis keys (cache, rate limits) between tests."""
+    """Forget this checkout's Redis keys (cache, rate limits) between tests; keep the session
+    worker's heartbeat (thrad/workers.py), which it rewrites only every few seconds."""
     if not settings.REDIS_URL:
         return
     import redis
@@ -114,6 +116,12 @@ def _clean_redis() -> None:
     client = redis.Redis.from_url(settings.REDIS_URL)
     prefix = os.environ["CACHE_KEY_PREFIX"]
     for pattern in (f"{prefix}:*", f"{settings.RATE_LIMIT_KEY_PREFIX}:*"):
-        keys = list(client.scan_iter(match=pattern, count=1000))
+        keys = [k for k in client.scan_iter(match=pattern, count=1000) if b"celery-consumer:" not in k]
         if keys:
             client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _breakers_closed() -> None:
+    """Each test starts with every dependency breaker closed (thrad/dependencies.py)."""
+    dependencies.breakers_reset()
