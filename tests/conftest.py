@@ -25,6 +25,8 @@ from thrad import dependencies
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import api_key_create, organization_create
 
+pytest_plugins = ["tests.support.browser"]
+
 TMP_DIR = Path(settings.BASE_DIR) / ".pytest-tmp"
 
 

@@ -18,9 +18,9 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from thrad.dashboard.forms import CidrListField
-from thrad.dashboard.views import request_ip
+from thrad.clientip import request_ip
 from thrad.errors import PlatformError, V1Error
+from thrad.forms import CidrListField
 from thrad.models import ApiKey, AuditLog, Membership, Organization
 from thrad.services import (
     allowlist_summary,

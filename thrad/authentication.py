@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from thrad.errors import PlatformError
 from thrad.models import ApiKey, Organization
 from thrad.selectors import api_key_authenticate
+from thrad.services import api_key_mark_used
 
 MAX_HEADER_LENGTH = 200
 
@@ -52,6 +53,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         api_key = api_key_authenticate(secret=secret)
         if api_key is None:
             raise PlatformError.INVALID_API_KEY()
+        api_key_mark_used(api_key=api_key)
         return KeyPrincipal(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -54,3 +54,9 @@ def client_ip(request: HttpRequest) -> IPAddress | None:
         if not in_networks(address, trusted):
             return address
     return parse_ip(hops[0]) if hops else peer  # every hop is a trusted proxy
+
+
+def request_ip(request: HttpRequest) -> str | None:
+    """The caller's address as text, for audit entries; None when unknown."""
+    address = client_ip(request)
+    return str(address) if address else None

@@ -1,16 +1,27 @@
-"""Writes of the platform core: organizations, memberships, API keys and the audit log."""
+"""Writes of the platform core: organizations, memberships, API keys and the audit log.
 
+Side effects are explicit: a change of suspension sends `thrad.signals.organization_suspension_changed`
+after commit (the DSP's serving index listens), whatever path asked for it.
+"""
+
+import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from thrad import keys
 from thrad.clientip import parse_networks
 from thrad.errors import PlatformError, V1Error
 from thrad.models import ApiKey, AuditLog, Membership, Organization
+from thrad.signals import organization_suspension_changed
+
+logger = logging.getLogger(__name__)
+LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
 def audit_log_record(
@@ -131,6 +142,17 @@ def api_key_revoke(
     return api_key
 
 
+def api_key_mark_used(*, api_key: ApiKey, now: datetime | None = None) -> bool:
+    """Record that the key authenticated a request: `last_used_at` moves at most once a minute
+    per key (one conditional UPDATE, none at all within the minute), so the hot path barely writes.
+    True when the row was written."""
+    now = now or timezone.now()
+    if api_key.last_used_at is not None and api_key.last_used_at >= now - LAST_USED_RESOLUTION:
+        return False
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    return ApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now) == 1
+
+
 MAX_ALLOWLIST_ENTRIES = 100
 
 
@@ -170,6 +192,15 @@ def organization_ip_allowlist_set(
     return True
 
 
+def _suspension_changed_send(*, organization_id: int, suspended: bool) -> None:
+    results = organization_suspension_changed.send_robust(
+        sender=Organization, organization_id=organization_id, suspended=suspended
+    )
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            logger.error("organization_suspension_changed receiver %r failed", receiver, exc_info=result)
+
+
 def _suspension_set(*, org: Organization, suspended: bool, by_user: User | None, actor_label: str, ip: str | None) -> bool:  # fmt: skip
     with transaction.atomic():
         changed = Organization.objects.filter(pk=org.pk, is_suspended=not suspended).update(
@@ -179,15 +210,20 @@ def _suspension_set(*, org: Organization, suspended: bool, by_user: User | None,
             action = "organization.suspend" if suspended else "organization.unsuspend"
             audit_log_record(org=org, action=action, target=org.name,
                              by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
+            transaction.on_commit(
+                partial(_suspension_changed_send, organization_id=org.pk, suspended=suspended)
+            )
     org.refresh_from_db(fields=["is_suspended", "suspended_at"])
     return bool(changed)
 
 
 def organization_suspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
-    """Suspend the organization (its keys then get 403 account_suspended); audited. False if it already was."""
+    """Suspend the organization (its keys then get 403 account_suspended, its ads stop serving); audited,
+    and `organization_suspension_changed` is sent after commit. False if it already was."""
     return _suspension_set(org=org, suspended=True, by_user=by_user, actor_label=actor_label, ip=ip)
 
 
 def organization_unsuspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
-    """Lift a suspension; audited. False if the organization was not suspended."""
+    """Lift a suspension; audited, and `organization_suspension_changed` is sent after commit.
+    False if the organization was not suspended."""
     return _suspension_set(org=org, suspended=False, by_user=by_user, actor_label=actor_label, ip=ip)

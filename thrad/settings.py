@@ -1,16 +1,32 @@
 """Thrad settings, read from the environment (see .env.example for every variable).
 
+A `.env` file in the checkout (`make run` writes one for development) is read first; variables
+set in the environment win over it. THRAD_ENV_FILE names another file, or none when empty.
+
 The same code runs in production (PostgreSQL, Redis, Celery workers, S3) and in the embedded
 default (SQLite, database cache, eager Celery, local files); only this module tells them apart.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 
-from thrad.env import ImproperEnvError, env_bool, env_decimal, env_int, env_list, env_seconds, env_str
+from thrad.env import (
+    ImproperEnvError,
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_seconds,
+    env_str,
+    read_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+_ENV_FILE = os.environ.get("THRAD_ENV_FILE", str(BASE_DIR / ".env"))
+if _ENV_FILE:
+    read_env_file(_ENV_FILE)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -20,7 +36,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-dev-only-key-never-used-with-debug-off"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on; the default PUBLIC_BASE_URL follows it.
+PORT = env_int("PORT", 8000, minimum=1)
+PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -36,6 +54,7 @@ INSTALLED_APPS = [
     "uploads",
     "creatives",
     "bids",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -44,6 +63,7 @@ MIDDLEWARE = [
     "thrad.middleware.RequestIdMiddleware",
     "thrad.bounds.SlowBodyMiddleware",  # before anything reads a body
     "thrad.dbguard.QueryDeadlineMiddleware",
+    "thrad.middleware.ApiTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -260,6 +280,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # shipped as static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # /api/redoc (thrad/docs.py) loads nothing from elsewhere: system fonts, not Google's.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+                "headings": {"fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'},
+                "code": {"fontFamily": 'ui-monospace, "Cascadia Mono", Menlo, Consolas, monospace'},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name ("status", "type") across components need names.
     "ENUM_NAME_OVERRIDES": {
@@ -276,6 +306,8 @@ RATE_LIMIT_FILES_PER_MINUTE = env_int("RATE_LIMIT_FILES_PER_MINUTE", 10, minimum
 RATE_LIMIT_KEY_PREFIX = env_str("RATE_LIMIT_KEY_PREFIX", "thrad:rl")
 
 UPLOAD_FETCH_ALLOWED_CIDRS = env_list("UPLOAD_FETCH_ALLOWED_CIDRS")
+# Public on paper, but a cloud instance's own services: Azure's wire server. Wins over allowed.
+UPLOAD_FETCH_DENIED_CIDRS = env_list("UPLOAD_FETCH_DENIED_CIDRS", "168.63.129.16/32")
 # /v1/upload URL fetches (seconds): per connect, per read, and the whole fetch. The view waits
 # for the task until the deadline plus a margin for the store; what a late task stored anyway
 # is deleted after the cleanup delay (longer than the task's hard time limit).

@@ -13,6 +13,7 @@ past `max_bytes`.
 """
 
 import ipaddress
+import logging
 import os
 import socket
 import threading
@@ -27,6 +28,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError
 
 from uploads import ssrf
+
+logger = logging.getLogger(__name__)
 
 Resolver = Callable[[str, int], list[str]]
 CHUNK_SIZE = 64 * 1024
@@ -56,6 +59,7 @@ class FetchPolicy:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     allowed: tuple[ssrf.IPNetwork, ...] = field(default=())
+    denied: tuple[ssrf.IPNetwork, ...] = field(default=())
 
     def remaining(self) -> float:
         left = self.deadline - time.time()
@@ -65,14 +69,16 @@ class FetchPolicy:
 
     def as_json(self) -> dict[str, Any]:
         return {"max_bytes": self.max_bytes, "deadline": self.deadline, "connect_timeout": self.connect_timeout,
-                "read_timeout": self.read_timeout, "allowed": [str(n) for n in self.allowed]}  # fmt: skip
+                "read_timeout": self.read_timeout, "allowed": [str(n) for n in self.allowed],
+                "denied": [str(n) for n in self.denied]}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FetchPolicy":
         allowed = tuple(ipaddress.ip_network(n) for n in data.get("allowed", ()))
+        denied = tuple(ipaddress.ip_network(n) for n in data.get("denied", ()))
         return cls(max_bytes=int(data["max_bytes"]), deadline=float(data["deadline"]),
                    connect_timeout=float(data["connect_timeout"]), read_timeout=float(data["read_timeout"]),
-                   allowed=allowed)  # fmt: skip
+                   allowed=allowed, denied=denied)  # fmt: skip
 
 
 def system_resolve(host: str, port: int) -> list[str]:
@@ -126,9 +132,11 @@ class AddressGuard:
         else:
             found = [ipaddress.ip_address(a.split("%", 1)[0]) for a in self._lookup(host, port)]
         for address in found:
-            refusal = ssrf.address_refusal(address, self.policy.allowed)
+            refusal = ssrf.address_refusal(address, self.policy.allowed, self.policy.denied)
             if refusal:
-                raise AddressRefused(f"The image host resolves to a refused address: {refusal}")
+                # What a name resolves to stays here: the caller must not map internal DNS.
+                logger.info("image fetch refused: %s resolves to %s", host, refusal)
+                raise AddressRefused("The image host resolves to an address that is never fetched.")
         return found
 
     def _lookup(self, host: str, port: int) -> list[str]:

@@ -169,6 +169,7 @@ def fetch_policy() -> fetch.FetchPolicy:
         connect_timeout=settings.UPLOAD_FETCH_CONNECT_TIMEOUT,
         read_timeout=settings.UPLOAD_FETCH_READ_TIMEOUT,
         allowed=parse_networks(settings.UPLOAD_FETCH_ALLOWED_CIDRS),
+        denied=parse_networks(settings.UPLOAD_FETCH_DENIED_CIDRS),
     )
 
 

@@ -171,10 +171,22 @@ def _refusal(address: IPAddress) -> str | None:
     return None
 
 
-def address_refusal(address: IPAddress, allowed: Iterable[IPNetwork] = ()) -> str | None:
-    """Why `address` may not be connected to, or None when it is public (or in `allowed`)."""
+def _listed(address: IPAddress, networks: Iterable[IPNetwork]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def address_refusal(
+    address: IPAddress, allowed: Iterable[IPNetwork] = (), denied: Iterable[IPNetwork] = ()
+) -> str | None:
+    """Why `address` may not be connected to, or None when it is public (or in `allowed`).
+
+    `denied` lists public addresses refused anyway (cloud instance services such as Azure's
+    wire server); it wins over `allowed`. The reason names the address: log it, never show it.
+    """
     if address.version == 6 and getattr(address, "scope_id", None):
         return f"{address} is a scoped (link-local) address."
-    if any(address.version == net.version and address in net for net in allowed):
+    if _listed(address, denied):
+        return f"{address} is on the deny list."
+    if _listed(address, allowed):
         return None
     return _refusal(address)

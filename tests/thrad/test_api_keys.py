@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from thrad import keys
@@ -14,6 +15,7 @@ from thrad.models import ApiKey, AuditLog, Organization
 from thrad.selectors import api_key_authenticate
 from thrad.services import (
     api_key_create,
+    api_key_mark_used,
     api_key_revoke,
     api_key_rotate,
     organization_create,
@@ -115,3 +117,27 @@ def test_a_key_with_an_expiry_stops_at_that_time(db):
         assert api_key_authenticate(secret=secret) is not None
         clock.shift(timedelta(hours=1))
         assert api_key_authenticate(secret=secret) is None
+
+
+def test_authenticating_a_key_only_reads(owner):
+    with CaptureQueriesContext(connection) as ctx:
+        assert api_key_authenticate(secret=owner.secret) is not None
+    assert ctx.captured_queries
+    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in ctx.captured_queries)
+    assert ApiKey.objects.get(pk=owner.key.pk).last_used_at is None
+
+
+def test_marking_a_key_used_writes_at_most_once_a_minute(db):
+    org = organization_create(name="Used")
+    with time_machine.travel("2026-06-01 12:00:00+00:00", tick=False) as clock:
+        key, _ = api_key_create(org=org)
+        started = timezone.now()
+        assert api_key_mark_used(api_key=key)
+        assert ApiKey.objects.get(pk=key.pk).last_used_at == started
+        clock.shift(timedelta(seconds=30))
+        assert not api_key_mark_used(api_key=ApiKey.objects.get(pk=key.pk))
+        assert not api_key_mark_used(api_key=key)  # a stale copy: the database row decides
+        assert ApiKey.objects.get(pk=key.pk).last_used_at == started
+        clock.shift(timedelta(seconds=31))
+        assert api_key_mark_used(api_key=ApiKey.objects.get(pk=key.pk))
+        assert ApiKey.objects.get(pk=key.pk).last_used_at == started + timedelta(seconds=61)

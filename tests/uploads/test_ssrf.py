@@ -114,3 +114,11 @@ def test_malformed_numeric_hosts_are_refused(host):
 def test_names_are_left_to_the_resolver(host):
     literal = ssrf.literal_address(host)
     assert literal is None or literal == ipaddress.ip_address("::1")
+
+
+def test_the_deny_list_wins_over_the_allowed_list():
+    wire = ipaddress.ip_address("168.63.129.16")
+    assert ssrf.address_refusal(wire) is None  # public on paper
+    denied = (ipaddress.ip_network("168.63.129.16/32"),)
+    assert ssrf.address_refusal(wire, (ipaddress.ip_network("0.0.0.0/0"),), denied) is not None
+    assert ssrf.address_refusal(ipaddress.ip_address("168.63.129.17"), (), denied) is None

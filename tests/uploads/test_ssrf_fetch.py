@@ -237,3 +237,41 @@ def test_https_with_an_untrusted_certificate_fails(certificate):
         code = fetch_code(f"https://images.test:{host.port}/a.png", policy=policy(LOOPBACK), resolve=resolver)
     assert code == "image_fetch_failed"
     assert host.requests == []
+
+
+@pytest.mark.parametrize(
+    "answer", [["10.0.0.1"], ["192.168.7.7"], ["fd00::1234"], ["93.184.216.34", "10.9.8.7"]]
+)
+def test_a_refused_address_is_not_named_in_the_message(answer):
+    with connects() as seen:
+        with pytest.raises(FetchError) as caught:
+            fetch(
+                "http://intranet.example.com/a.png", io.BytesIO(), policy=policy(), resolve=Resolver(answer)
+            )
+    assert caught.value.code == "invalid_image_url"
+    assert "never fetched" in caught.value.message
+    for address in answer:
+        assert address not in caught.value.message
+    assert seen == []
+
+
+WIRE_SERVER = ipaddress.ip_network("168.63.129.16/32")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://168.63.129.16/machine?comp=goalstate", "http://wire.example.com/a.png"]
+)
+def test_the_deny_list_refuses_a_public_address_even_when_everything_is_allowed(url):
+    everything = (ipaddress.ip_network("0.0.0.0/0"),)
+    denying = FetchPolicy(max_bytes=1024, deadline=time.time() + 5, allowed=everything, denied=(WIRE_SERVER,))
+    with connects() as seen:
+        with pytest.raises(FetchError) as caught:
+            fetch(url, io.BytesIO(), policy=denying, resolve=Resolver(["168.63.129.16"]))
+    assert caught.value.code == "invalid_image_url"
+    assert "168.63.129.16" not in caught.value.message
+    assert seen == []
+
+
+def test_the_deny_list_travels_to_the_worker_with_the_policy():
+    denying = FetchPolicy(max_bytes=1024, deadline=time.time() + 5, denied=(WIRE_SERVER,))
+    assert FetchPolicy.from_json(denying.as_json()).denied == (WIRE_SERVER,)

@@ -111,6 +111,22 @@ def test_a_non_public_host_is_invalid_image_url(owner, host, nothing_left_behind
     assert server.requests == []
 
 
+def test_the_default_deny_list_refuses_azures_wire_server_even_when_all_of_ipv4_is_allowed(
+    owner, settings, nothing_left_behind
+):
+    settings.UPLOAD_FETCH_ALLOWED_CIDRS = ["0.0.0.0/0"]
+    response = fetch_url(owner.client(), "http://168.63.129.16/machine?comp=goalstate")
+    assert_error(response, "invalid_image_url")
+    assert "168.63.129.16" not in response.json()["error"]["message"]
+
+
+def test_a_refused_address_is_not_named_to_the_caller(owner, nothing_left_behind):
+    response = fetch_url(owner.client(), "http://localhost:9/a.png")
+    assert_error(response, "invalid_image_url")
+    assert "127.0.0.1" not in response.json()["error"]["message"]
+    assert "::1" not in response.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("spelling", ["2130706433", "0x7f.1", "017700000001"])
 def test_a_numeric_spelling_of_an_allowed_address_reaches_that_address(owner, local_hosts_allowed, spelling):
     with image_host({"/a.png": serve(PNG)}) as server:

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from creatives.models import Campaign
-from thrad.dashboard import charts
-from thrad.dashboard.selectors import StorageUsage, overview_series
+from dashboard import charts
+from dashboard.selectors import StorageUsage, overview_series
 from thrad.models import Organization
 
 

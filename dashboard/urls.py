@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from thrad.dashboard import views
+from dashboard import views
 
 app_name = "dashboard"
 

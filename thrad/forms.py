@@ -1,4 +1,5 @@
-"""Dashboard and admin forms: the IP allowlist, one CIDR per line, with per-line errors."""
+"""Form fields of the core, shared by the staff admin and the dashboard: the IP allowlist, one
+CIDR per line, with per-line errors."""
 
 from typing import Any
 
@@ -56,10 +57,3 @@ class CidrListField(forms.CharField):
         if errors:
             raise ValidationError(errors, code="invalid_ip_allowlist")
         return networks
-
-
-class AllowlistForm(forms.Form):
-    ip_allowlist = CidrListField(
-        label="Allowed networks",
-        help_text="One IP address or CIDR network per line, IPv4 or IPv6. Leave empty to allow any address.",
-    )

@@ -22,10 +22,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views import View
 
+from dashboard import charts, selectors
+from dashboard.forms import AllowlistForm
 from thrad import ratelimit
-from thrad.clientip import client_ip
-from thrad.dashboard import charts, selectors
-from thrad.dashboard.forms import AllowlistForm
+from thrad.clientip import request_ip
 from thrad.errors import FilesError, PlatformError, V1Error
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import (
@@ -64,11 +64,6 @@ def secure_page(response: HttpResponseBase) -> HttpResponseBase:
     add_never_cache_headers(response)
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
-
-
-def request_ip(request: HttpRequest) -> str | None:
-    address = client_ip(request)
-    return str(address) if address else None
 
 
 def _current(memberships: list[Membership], wanted: str | None) -> Membership | None:
@@ -298,7 +293,7 @@ class OrgSwitchView(View):
 class DashboardLoginView(LoginView):
     """Django's login, throttled per client address, with the dashboard's security headers."""
 
-    template_name = "registration/login.html"
+    template_name = "dashboard/login.html"
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bids.models import AdStatsHourly
 from creatives.models import Campaign
-from thrad.dashboard.charts import DayPoint
+from dashboard.charts import DayPoint
 from thrad.models import ApiKey, AuditLog, Membership, Organization
 
 
