@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('thrad', '0001_initial'),
+        ('thrad', '0002_cache_table'),
     ]
 
     operations = [
