@@ -4,7 +4,8 @@ A PostgreSQL server that is paused or unreachable mid-query never answers, and t
 acknowledging our packets, so no TCP timeout and no server-side `statement_timeout` ever fires:
 the request would hang. While a web request runs (`QueryDeadlineMiddleware`), every query is
 registered with one watchdog thread per process; a query still running after
-DATABASE_QUERY_TIMEOUT seconds has its socket shut down, psycopg raises OperationalError, and
+DATABASE_QUERY_TIMEOUT seconds (DSP requests: DSP_QUERY_TIMEOUT, as the SSP waits 2 s at most)
+has its socket shut down, psycopg raises OperationalError, and
 the request answers 503 (thrad/errors.py). Django then drops that connection and the next
 request opens a fresh one (connect_timeout bounds that). Costs a dict insert and delete per
 query. Management commands and Celery tasks (migrations, reconciliation) are not cut.
@@ -27,7 +28,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 logger = logging.getLogger("thrad.dbguard")
 
-_guarded: ContextVar[bool] = ContextVar("thrad_db_guarded", default=False)
+_timeout: ContextVar[float] = ContextVar("thrad_db_query_timeout", default=0.0)  # 0: not cut
 _POLL = 0.2
 
 
@@ -82,8 +83,8 @@ _watchdog = _Watchdog()
 
 
 def _deadline_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:  # fmt: skip
-    timeout = settings.DATABASE_QUERY_TIMEOUT
-    if not _guarded.get() or not timeout:
+    timeout = _timeout.get()
+    if not timeout:
         return execute(sql, params, many, context)
     try:
         fd = context["connection"].connection.fileno()
@@ -109,8 +110,9 @@ class QueryDeadlineMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        token = _guarded.set(True)
+        dsp = request.path.startswith("/api/v1/dsp/")
+        token = _timeout.set(settings.DSP_QUERY_TIMEOUT if dsp else settings.DATABASE_QUERY_TIMEOUT)
         try:
             return self.get_response(request)
         finally:
-            _guarded.reset(token)
+            _timeout.reset(token)

@@ -98,6 +98,7 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 # request (cut client-side by thrad/dbguard.py, so a hung server is a 503, not a hang).
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1)
 DATABASE_QUERY_TIMEOUT = env_seconds("DATABASE_QUERY_TIMEOUT", 5.0)
+DSP_QUERY_TIMEOUT = env_seconds("DSP_QUERY_TIMEOUT", 1.0)  # bid, render, click: the SSP waits 2 s
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
