@@ -5,8 +5,9 @@ acknowledging our packets, so no TCP timeout and no server-side `statement_timeo
 the request would hang. While a web request runs (`QueryDeadlineMiddleware`), every query is
 registered with one watchdog thread per process; a query still running after
 DATABASE_QUERY_TIMEOUT seconds (DSP requests: DSP_QUERY_TIMEOUT, as the SSP waits 2 s at most)
-has its socket shut down, psycopg raises OperationalError, and
-the request answers 503 (thrad/errors.py). Django then drops that connection and the next
+has its socket shut down, psycopg raises OperationalError, the request answers 503
+(thrad/errors.py), and the "database" breaker opens (thrad/pgbackend: new connections fail fast
+for DEPENDENCY_COOLDOWN). Django then drops that connection and the next
 request opens a fresh one (connect_timeout bounds that). Costs a dict insert and delete per
 query. Management commands and Celery tasks (migrations, reconciliation) are not cut.
 """
@@ -17,7 +18,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -25,6 +27,8 @@ from django.conf import settings
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
+
+from thrad import dependencies
 
 logger = logging.getLogger("thrad.dbguard")
 
@@ -72,7 +76,8 @@ def _cut(fd: int) -> None:
         return
     try:
         sock.shutdown(socket.SHUT_RDWR)
-        logger.warning("database query passed DATABASE_QUERY_TIMEOUT: connection cut")
+        logger.warning("database query passed its deadline: connection cut")
+        dependencies.breaker("database").failed()  # new connections fail fast for a moment
     except OSError:
         pass
     finally:
@@ -82,19 +87,31 @@ def _cut(fd: int) -> None:
 _watchdog = _Watchdog()
 
 
-def _deadline_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:  # fmt: skip
+@contextmanager
+def deadline(connection: Any) -> Iterator[None]:
+    """Cut `connection`'s socket if the block outlives this request's query deadline."""
     timeout = _timeout.get()
-    if not timeout:
-        return execute(sql, params, many, context)
-    try:
-        fd = context["connection"].connection.fileno()
-    except Exception:  # noqa: BLE001 - no socket to watch (closed): let the query raise itself
-        return execute(sql, params, many, context)
+    fd = None
+    if timeout:
+        try:
+            fd = connection.connection.fileno()
+        except Exception:  # noqa: BLE001 - no socket to watch (closed): nothing can hang
+            fd = None
+    if fd is None:
+        yield
+        return
     token = _watchdog.arm(fd, time.monotonic() + timeout)
     try:
-        return execute(sql, params, many, context)
+        yield
     finally:
         _watchdog.disarm(token)
+
+
+def _deadline_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:  # fmt: skip
+    if _timeout.get():
+        dependencies.breaker("database").before()  # another request just found the database hung
+    with deadline(context["connection"]):
+        return execute(sql, params, many, context)
 
 
 @receiver(connection_created)

@@ -400,7 +400,9 @@ def error_response(request: HttpRequest, error: ApplicationError) -> HttpRespons
     """`error` in the shape of the request's API family (plain text outside the APIs)."""
     render = _body_for_path(request.path)
     if render is None:
-        response: HttpResponse = HttpResponse(error.message, status=error.status_code, content_type="text/plain")
+        response: HttpResponse = HttpResponse(
+            error.message, status=error.status_code, content_type="text/plain"
+        )
     else:
         response = JsonResponse(render(error), status=error.status_code)
     for name, value in error.headers.items():

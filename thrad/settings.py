@@ -100,7 +100,9 @@ DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1)
 DATABASE_QUERY_TIMEOUT = env_seconds("DATABASE_QUERY_TIMEOUT", 5.0)
 DSP_QUERY_TIMEOUT = env_seconds("DSP_QUERY_TIMEOUT", 1.0)  # bid, render, click: the SSP waits 2 s
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "thrad.pgbackend"  # the health check under the deadline too
     DATABASES["default"]["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection a restart broke is replaced
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Wait for the write lock instead of failing at once when two requests write together.
@@ -192,7 +194,7 @@ if STORAGE_BACKEND == "s3":
     AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
     AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "us-east-1")
     AWS_S3_CONNECT_TIMEOUT = env_seconds("AWS_S3_CONNECT_TIMEOUT", 2.0, minimum=0.1)
-    AWS_S3_READ_TIMEOUT = env_seconds("AWS_S3_READ_TIMEOUT", 2.5, minimum=0.1)
+    AWS_S3_READ_TIMEOUT = env_seconds("AWS_S3_READ_TIMEOUT", 1.5, minimum=0.1)
     AWS_S3_MAX_ATTEMPTS = env_int("AWS_S3_MAX_ATTEMPTS", 2, minimum=1)
     from botocore.config import Config as _BotoConfig
 
@@ -208,8 +210,9 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
             "addressing_style": "path",
             "signature_version": "s3v4",
-            # A hung store answers 503 storage_unavailable within about
-            # attempts × (connect or read timeout), then fails fast for DEPENDENCY_COOLDOWN.
+            # A hung store is a 503 storage_unavailable after about attempts × (1 s of botocore's
+            # wait for `100 Continue` + the read timeout): 5 s by default; then storage fails
+            # fast for DEPENDENCY_COOLDOWN (thrad/storage.py).
             "client_config": _BotoConfig(
                 connect_timeout=AWS_S3_CONNECT_TIMEOUT,
                 read_timeout=AWS_S3_READ_TIMEOUT,

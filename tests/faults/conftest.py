@@ -310,7 +310,7 @@ def stack() -> Iterator[Stack]:
     finally:
         built.stop()
         proxy.close()
-        for stop in (redis.stop, s3.stop, pg.destroy):
+        for stop in (redis.stop, s3.destroy, pg.destroy):
             try:
                 stop()
             except Exception as exc:  # noqa: BLE001 - tear down the rest anyway

@@ -175,6 +175,7 @@ class PrivateSeaweed:
 
     def __init__(self, port: int) -> None:
         self.port = port
+        self.started = False
 
     @property
     def endpoint(self) -> str:
@@ -186,19 +187,37 @@ class PrivateSeaweed:
             p + off + 10000 for p in (8333, 19333, 18080, 18888)
         ]
 
-    def _weed(self, command: str) -> None:
-        subprocess.run(["bash", str(SEAWEED), command, str(self.port)], check=True, timeout=120, capture_output=True)  # fmt: skip
+    def _weed(self, command: str, **env: str) -> None:
+        subprocess.run(["bash", str(SEAWEED), command, str(self.port)], check=True, timeout=120, capture_output=True,
+                       env={**os.environ, **env})  # fmt: skip
 
     def start(self) -> None:
-        self._weed("start")
+        """Start on fresh data the first time, on the data it had after that (a restart)."""
+        self._weed("start", SEAWEED_KEEP_DATA="1" if self.started else "0")
+        self.started = True
 
     def stop(self) -> None:
+        """SIGTERM, and SIGKILL if it is still there after 3 s (its graceful stop takes ~30 s)."""
         self.resume()
-        self._weed("stop")
+        pid = self._pid()
+        _signal_tree(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 3
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _signal_tree(pid, signal.SIGKILL)
         wait_until(lambda: not port_open(self.port), 30, "SeaweedFS did not stop")
 
     def _pid(self) -> int:
         return int(Path(f"/tmp/thrad-seaweedfs-{self.port}/pid").read_text())
+
+    def destroy(self) -> None:
+        """Kill it (no graceful stop: its data goes too)."""
+        try:
+            _signal_tree(self._pid(), signal.SIGKILL)
+        except (FileNotFoundError, ValueError):
+            pass
+        wait_until(lambda: not port_open(self.port), 30, "SeaweedFS did not die")
+        shutil.rmtree(f"/tmp/thrad-seaweedfs-{self.port}", ignore_errors=True)
 
     def pause(self) -> None:
         _signal_tree(self._pid(), signal.SIGSTOP)
