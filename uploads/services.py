@@ -205,7 +205,10 @@ def _fetch_and_wait(url: str) -> dict[str, Any]:
     policy, stem = fetch_policy(), upload_stem_new()
     result = fetch_image.apply_async((url, stem, policy.as_json()))
     try:
-        return result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN)
+        # disable_sync_subtasks=False: this is a web request, never a task; in eager mode Celery
+        # flags "inside a task" process-wide while any thread runs one, which would refuse this.
+        return result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN,
+                          disable_sync_subtasks=False)  # fmt: skip
     except CeleryTimeoutError as exc:
         _cleanup_later(stored_image_cleanup, stem)
         if _never_started(result):
