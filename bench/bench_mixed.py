@@ -31,12 +31,13 @@ import requests
 from bench.bench_dsp import add_ads, conversations
 from bench.harness import figure, ratio, title
 from bids.services import supply_partner_create
+from files.models import StoredFile
 from tests.support import servers
 from tests.uploads.upload_helpers import image_bytes, image_host, serve
 from thrad import storage
 from thrad.models import Organization
 from thrad.services import api_key_create
-from uploads.models import StoredFile, UploadedFile
+from uploads.models import UploadedFile
 
 CONNECTIONS = 8
 FETCH_CLIENTS = 6

@@ -7,4 +7,4 @@ class UploadsConfig(AppConfig):
     def ready(self) -> None:
         from uploads import reconcile
 
-        reconcile.register()  # its stored names and quota usage, for thrad/reconcile.py
+        reconcile.register()  # its stored names, for thrad/reconcile.py

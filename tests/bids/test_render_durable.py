@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from bids.models import AdStatsHourly, Bid, ClickToken
 from creatives.models import Campaign
+from files.models import StoredFile
 from tests.bids import factories
 from tests.bids.conftest import bid, render
 from thrad import dependencies
-from uploads.models import StoredFile
 
 DEAD_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, connect is refused
 

@@ -12,11 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.uploads.files_samples import FILES, UPLOAD, org_used
+from files.models import StoredFile
+from files.services import stored_file_key
+from tests.files.samples import FILES, UPLOAD, org_used
 from thrad import quota, reconcile, storage
 from thrad.models import Organization, StorageReservation
-from uploads.files_services import stored_file_key
-from uploads.models import StoredFile
 
 pytestmark = pytest.mark.django_db
 

@@ -53,7 +53,7 @@ def test_a_host_that_never_finishes_its_answer_is_cut_at_the_deadline(route):
         with pytest.raises(FetchError) as caught:
             fetch(host.url("/a.png"), io.BytesIO(), policy=_policy())
         elapsed = time.monotonic() - started
-    assert (caught.value.code, caught.value.message) == (
+    assert (caught.value.error.code, caught.value.message) == (
         "image_fetch_failed",
         "Fetching the image took too long.",
     )
