@@ -43,4 +43,4 @@ for _name in _OPERATIONS:
 class GuardedRedisCache(RedisCache):
     @cached_property
     def _cache(self) -> GuardedRedisCacheClient:
-        return GuardedRedisCacheClient(self._servers, **self._options)
+        return GuardedRedisCacheClient(self._servers, **self._options)  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -37,7 +38,7 @@ Referenced = Callable[[list[str]], set[str]]
 BATCH = 500
 
 _prefixes: dict[str, Referenced] = {}
-_usage: list[Callable[[], Expression]] = []
+_usage: list[Callable[[], Any]] = []
 
 
 def register_prefix(prefix: str, referenced: Referenced) -> None:
@@ -45,7 +46,7 @@ def register_prefix(prefix: str, referenced: Referenced) -> None:
     _prefixes[prefix] = referenced
 
 
-def register_usage(expression: Callable[[], Expression]) -> None:
+def register_usage(expression: Callable[[], Any]) -> None:
     """A per-organization (OuterRef("pk")) expression of the bytes counted against its quota."""
     if expression not in _usage:
         _usage.append(expression)
@@ -137,7 +138,7 @@ def _correct_usage(report: Report) -> None:
             # The lock waits for a reservation or release in flight; the next statement (one
             # snapshot for both sums) then sees it committed.
             Organization.objects.select_for_update().filter(pk=org_id).values_list("pk").first()
-            row = _with_usage().filter(pk=org_id).values_list("storage_used_bytes", "expected").first()
+            row = _with_usage().filter(pk=org_id).values_list("storage_used_bytes", "expected").first()  # type: ignore[misc]
             if row is None or row[0] == row[1]:
                 continue
             if not report.dry_run:

@@ -42,7 +42,9 @@ def test_a_slow_fetch_under_runserver_does_not_stall_bids(tmp_path):
         base = f"http://127.0.0.1:{port}"
         servers.wait_for_http(f"{base}/healthz", proc=proc)
         headers = {"Authorization": f"Bearer {partner_key}", **END_USER}
-        assert requests.post(f"{base}/api/v1/dsp/bid", json=BID, headers=headers, timeout=10).status_code == 200
+        assert (
+            requests.post(f"{base}/api/v1/dsp/bid", json=BID, headers=headers, timeout=10).status_code == 200
+        )
         upload: list = []
         fetch = threading.Thread(target=lambda: upload.append(requests.post(
             f"{base}/v1/upload", json={"image_url": host.url("/slow.png")},
@@ -53,7 +55,10 @@ def test_a_slow_fetch_under_runserver_does_not_stall_bids(tmp_path):
         latencies = []
         while fetch.is_alive():
             started = time.monotonic()
-            assert requests.post(f"{base}/api/v1/dsp/bid", json=BID, headers=headers, timeout=10).status_code == 200
+            assert (
+                requests.post(f"{base}/api/v1/dsp/bid", json=BID, headers=headers, timeout=10).status_code
+                == 200
+            )
             latencies.append(time.monotonic() - started)
         fetch.join()
     assert upload[0].status_code == 201, upload[0].text
