@@ -10,14 +10,14 @@ Keep-alive connections wait in the worker's event loop, not in a thread.
 import logging
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
+bind = os.environ.get("GUNICORN_BIND") or "0.0.0.0:8000"
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "20"))
+threads = int(os.environ.get("WEB_THREADS") or 20)
 worker_connections = 1000  # open connections per process (kept-alive ones wait in the event loop)
 # gthread: the worker's event loop heartbeats, so this only catches a process that is stuck
 # as a whole; requests themselves are bounded by the application's own deadlines.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
 graceful_timeout = 20
 keepalive = 5
 limit_request_line = 8190

@@ -91,7 +91,10 @@ AUTH_ERRORS = {
     403: _error("`account_suspended` (the organization is suspended), then `ip_not_allowed` (the caller's "
                 "address is outside the organization's IP allowlist; behind a proxy listed in "
                 "TRUSTED_PROXY_CIDRS the right-most untrusted X-Forwarded-For hop is the caller)."),
-    503: _error("`storage_unavailable`: the object store cannot be reached; nothing was changed or charged."),
+    503: _error("`storage_unavailable`: the object store cannot be reached or answers too slowly; nothing "
+                "was changed or charged. `service_unavailable`: the database or the rate-limit store is "
+                "down, or this server is at its bound for large bodies or downloads; with Retry-After, "
+                "answered within seconds."),
 }  # fmt: skip
 NOT_FOUND = _error("`not_found`: no such file in your organization (another organization's key answers the same).")  # fmt: skip
 
@@ -177,6 +180,7 @@ class FileListApi(FilesApiBase):
             400: _error("`invalid_cursor` (not a cursor this API returned) or `invalid_limit`."),
             401: AUTH_ERRORS[401],
             403: AUTH_ERRORS[403],
+            503: _error("`service_unavailable`: the database is down or too slow; with Retry-After."),
         },
     )
     def get(self, request: Request) -> Response:

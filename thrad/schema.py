@@ -69,12 +69,16 @@ V1_STATUS_MEANING = {
     404: "not_found_error / not_found: no such object in your organization.",
     429: "rate_limit_error / rate_limit_exceeded: 1000 requests per hour per key; see Retry-After.",
     500: "api_error / internal_error: an unexpected failure; the body carries no stack trace.",
-    503: "api_error / storage_unavailable: file storage is down; nothing was stored.",
+    503: "api_error / service_unavailable: a dependency (database, cache, task queue) is down or too "
+    "slow, or this server is at its bound for this kind of slow work (URL fetches, large bodies); "
+    "answered within seconds, retry after Retry-After. api_error / storage_unavailable: file storage "
+    "is down or too slow; nothing was stored.",
 }
 
 
 class V1AutoSchema(AutoSchema):
-    """Every /v1 operation can fail unexpectedly: each lists 500 `internal_error` in the schema.
+    """Every /v1 operation can fail unexpectedly, or meet a dependency that is down: each lists 500
+    `internal_error` and 503 `service_unavailable` in the schema.
 
     Added to the finished operation, so views whose `@extend_schema` lists their own responses
     get it too.
@@ -84,11 +88,12 @@ class V1AutoSchema(AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is not None:
             body = self.resolve_serializer(V1ErrorSerializer, "response")
-            operation["responses"].setdefault(
-                "500",
-                {
-                    "content": {"application/json": {"schema": body.ref}},
-                    "description": V1_STATUS_MEANING[500],
-                },
-            )
+            for status in ("500", "503"):
+                operation["responses"].setdefault(
+                    status,
+                    {
+                        "content": {"application/json": {"schema": body.ref}},
+                        "description": V1_STATUS_MEANING[int(status)],
+                    },
+                )
         return operation
