@@ -117,7 +117,7 @@ REDIS_URL = env_str("REDIS_URL")
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "thrad")
 # Seconds for each Redis connect and command (cache, bid cache, rate limits). Redis answers in
 # well under a millisecond; past this it counts as down (and its breaker opens).
-REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", 0.5, minimum=0.01)
+REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", 1.0, minimum=0.01)
 if REDIS_URL:
     CACHES = {
         "default": {
