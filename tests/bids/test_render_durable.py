@@ -12,7 +12,7 @@ from django.utils import timezone
 from bids.models import AdStatsHourly, Bid, ClickToken
 from creatives.models import Campaign
 from files.models import StoredFile
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 from thrad import dependencies
 

@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 
-from tests.bids import factories
-from tests.conftest import make_actor
+from tests import factories
+from tests.factories import make_actor
 from tests.support import servers
 from tests.uploads.upload_helpers import image_bytes, image_host, serve
 from thrad.models import Membership

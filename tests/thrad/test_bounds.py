@@ -21,7 +21,10 @@ def test_a_large_body_beyond_the_bound_is_503_before_a_byte_is_read_in_each_fami
     client = owner.client()
     files = client.post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", BIG)]}, format="multipart")
     assert files.status_code == 503
-    assert files.json() == {"success": False, "error": {"code": "service_unavailable", "message": bounds.BUSY}}
+    assert files.json() == {
+        "success": False,
+        "error": {"code": "service_unavailable", "message": bounds.BUSY},
+    }
     assert files["Retry-After"] == "5"
     v1 = client.post("/v1/upload", {"file": SimpleUploadedFile("a.png", BIG)}, format="multipart")
     assert v1.status_code == 503
@@ -31,7 +34,9 @@ def test_a_large_body_beyond_the_bound_is_503_before_a_byte_is_read_in_each_fami
 
 def test_small_bodies_never_wait_on_a_slot(owner, settings):
     settings.SLOW_BODY_SLOTS = 0
-    response = owner.client().post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"small")]}, format="multipart")
+    response = owner.client().post(
+        UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"small")]}, format="multipart"
+    )
     assert response.status_code == 200
     assert bounds.BOUNDS["body"].in_use == 0
 
@@ -61,7 +66,9 @@ def test_a_download_holds_its_stream_slot_until_the_response_is_closed(owner, se
 
 
 def test_a_creative_image_beyond_the_stream_bound_is_503_and_not_cached(owner, anon_client, settings):
-    name = storage.save(f"creatives/{owner.org.public_id}/{secrets.token_hex(16)}.png", ContentFile(b"\x89PNG fake"))
+    name = storage.save(
+        f"creatives/{owner.org.public_id}/{secrets.token_hex(16)}.png", ContentFile(b"\x89PNG fake")
+    )
     settings.SLOW_STREAM_SLOTS = 0
     response = anon_client.get(f"/media/{name}")
     assert response.status_code == 503
