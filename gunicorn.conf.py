@@ -34,7 +34,8 @@ def post_worker_init(worker: object) -> None:
     """Say so when the slow-work slots could take every thread (the DSP would wait)."""
     from django.conf import settings
 
-    slow = settings.SLOW_FETCH_SLOTS + settings.SLOW_BODY_SLOTS + settings.SLOW_STREAM_SLOTS
+    slots = [getattr(settings, f"SLOW_{kind}_SLOTS", 0) for kind in ("FETCH", "BODY", "STREAM")]
+    slow = sum(slots)  # an app without these settings (bench/bareapp.py) has no slow-work bounds
     if slow >= threads:
         logging.getLogger("gunicorn.error").warning(
             "SLOW_*_SLOTS add up to %d, not fewer than WEB_THREADS=%d: slow work can take every "
