@@ -24,6 +24,8 @@ from tests.support.storage import ensure_bucket
 from thrad.models import ApiKey, Membership, Organization
 from thrad.services import api_key_create, organization_create
 
+pytest_plugins = ["tests.support.browser"]
+
 TMP_DIR = Path(settings.BASE_DIR) / ".pytest-tmp"
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 _BASE = Path(__file__).resolve().parent.parent
 TEST_ID = os.environ.get("THRAD_TEST_ID") or hashlib.sha1(str(_BASE).encode()).hexdigest()[:8]  # noqa: S324
 os.environ["THRAD_TEST_ID"] = TEST_ID
+# The suite never reads the developer's .env (which `make run` writes): runs stay reproducible.
+os.environ["THRAD_ENV_FILE"] = ""
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

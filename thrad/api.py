@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
+from rest_framework import exceptions as drf
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from thrad import ratelimit
 from thrad.authentication import ApiKeyAuthentication, request_org
 from thrad.errors import ErrorCode, PlatformError, V1Error, v1_exception_handler
 from thrad.models import ApiKey, Organization
+from thrad.schema import V1AutoSchema
 
 
 class OrganizationActive(BasePermission):
@@ -73,12 +75,22 @@ class RateLimitedApi(APIView):
 class V1Api(RateLimitedApi):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [OrganizationActive]
+    schema = V1AutoSchema()
 
     def get_rate_limits(self, request: Request) -> Sequence[ratelimit.Limit]:
         return (v1_limit(),)
 
     def get_exception_handler(self) -> Callable[..., Response]:
         return v1_exception_handler
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # The /v1 contract has no 415: a Content-Type no parser takes (DRF also refuses any over
+        # 256 characters unparsed) is a 400 invalid_value.
+        if isinstance(exc, drf.UnsupportedMediaType):
+            exc = V1Error.INVALID_VALUE(
+                "The Content-Type header is missing, malformed, too long or not one this endpoint takes."
+            )
+        return super().handle_exception(exc)
 
     @property
     def org(self) -> Organization:

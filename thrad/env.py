@@ -53,3 +53,27 @@ def env_decimal(name: str, default: str) -> Decimal:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def read_env_file(path: str) -> None:
+    """Put the `NAME=value` lines of a `.env` file into os.environ; variables already set win.
+
+    Blank lines and `#` comments are skipped, a leading `export ` is allowed, and one pair of
+    matching quotes around a value is removed. A missing file is no error.
+    """
+    try:
+        with open(path, encoding="utf-8") as env_file:
+            lines = env_file.read().splitlines()
+    except FileNotFoundError:
+        return
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name.isidentifier():
+            raise ImproperEnvError(f"{path}, line {number}: expected NAME=value")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ.setdefault(name, value)

@@ -364,9 +364,9 @@ dsp_exception_handler = _handler(dsp_body)
 def _body_for_path(path: str) -> Callable[[ApplicationError], dict[str, Any]] | None:
     if path.startswith("/v1/") or path == "/v1":
         return v1_body
-    if path.startswith("/api/v1/dsp/"):
+    if path.startswith("/api/v1/dsp/") or path == "/api/v1/dsp":
         return dsp_body
-    if path.startswith("/api/v1/"):
+    if path.startswith("/api/v1/") or path == "/api/v1":
         return files_body
     return None
 

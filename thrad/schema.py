@@ -1,6 +1,7 @@
 """OpenAPI descriptions of our authentication classes (drf-spectacular extensions)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -67,6 +68,27 @@ V1_STATUS_MEANING = {
     403: "permission_error / account_suspended: the organization is suspended.",
     404: "not_found_error / not_found: no such object in your organization.",
     429: "rate_limit_error / rate_limit_exceeded: 1000 requests per hour per key; see Retry-After.",
-    500: "api_error / internal_error.",
+    500: "api_error / internal_error: an unexpected failure; the body carries no stack trace.",
     503: "api_error / storage_unavailable: file storage is down; nothing was stored.",
 }
+
+
+class V1AutoSchema(AutoSchema):
+    """Every /v1 operation can fail unexpectedly: each lists 500 `internal_error` in the schema.
+
+    Added to the finished operation, so views whose `@extend_schema` lists their own responses
+    get it too.
+    """
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):  # type: ignore[no-untyped-def]
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None:
+            body = self.resolve_serializer(V1ErrorSerializer, "response")
+            operation["responses"].setdefault(
+                "500",
+                {
+                    "content": {"application/json": {"schema": body.ref}},
+                    "description": V1_STATUS_MEANING[500],
+                },
+            )
+        return operation

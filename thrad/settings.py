@@ -1,16 +1,23 @@
 """Thrad settings, read from the environment (see .env.example for every variable).
 
+A `.env` file in the checkout (`make run` writes one for development) is read first; variables
+set in the environment win over it. THRAD_ENV_FILE names another file, or none when empty.
+
 The same code runs in production (PostgreSQL, Redis, Celery workers, S3) and in the embedded
 default (SQLite, database cache, eager Celery, local files); only this module tells them apart.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 
-from thrad.env import ImproperEnvError, env_bool, env_decimal, env_int, env_list, env_str
+from thrad.env import ImproperEnvError, env_bool, env_decimal, env_int, env_list, env_str, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+_ENV_FILE = os.environ.get("THRAD_ENV_FILE", str(BASE_DIR / ".env"))
+if _ENV_FILE:
+    read_env_file(_ENV_FILE)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -20,7 +27,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-dev-only-key-never-used-with-debug-off"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on; the default PUBLIC_BASE_URL follows it.
+PORT = env_int("PORT", 8000, minimum=1)
+PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -43,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "thrad.middleware.RequestIdMiddleware",
+    "thrad.middleware.ApiTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -223,6 +233,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # shipped as static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # /api/redoc (thrad/docs.py) loads nothing from elsewhere: system fonts, not Google's.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+                "headings": {"fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'},
+                "code": {"fontFamily": 'ui-monospace, "Cascadia Mono", Menlo, Consolas, monospace'},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name ("status", "type") across components need names.
     "ENUM_NAME_OVERRIDES": {

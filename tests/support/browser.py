@@ -1,4 +1,4 @@
-"""Browser tests (marker `browser`) drive Debian's Chromium through Playwright.
+"""Browser tests (marker `browser`) drive Debian's Chromium through Playwright (a pytest plugin loaded by tests/conftest.py).
 
 Without Chromium they are skipped, and the terminal summary says so in one clear line; with it
 they always run. Set CHROMIUM_PATH to use a Chromium somewhere other than /usr/bin/chromium.
