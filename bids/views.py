@@ -19,14 +19,13 @@ from bids import selectors, services
 from bids.authentication import PartnerAuthentication
 from bids.bid_request import BidRequestError, parse_bid_request
 from bids.index import ServingIndex
-from bids.insights import FIELDS, GRANULARITIES, build_rows, parse_query
+from bids.insights import FIELDS, FIELDS_PATTERN, GRANULARITIES, MAX_TIMESTAMP, build_rows, parse_query
 from bids.models import SupplyPartner
+from bids.openapi import END_USER_HEADER_SCHEMAS, X_FORWARDED_FOR_RE, Bid, Render
 from bids.serializers import (
-    BidRequestSerializer,
     BidResponseSerializer,
     DspErrorSerializer,
     InsightsRowSerializer,
-    RenderRequestSerializer,
     RenderResponseSerializer,
 )
 from thrad.api import V1Api
@@ -69,17 +68,17 @@ def _require_end_user_headers(request: Request) -> None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not forwarded.strip():
         raise DspError.INVALID_REQUEST("The X-Forwarded-For header is required.")
-    if parse_ip(forwarded.split(",", 1)[0]) is None:
+    if parse_ip(forwarded.split(",", 1)[0]) is None or not X_FORWARDED_FOR_RE.fullmatch(forwarded):
         raise DspError.INVALID_REQUEST("X-Forwarded-For must start with the end user's IP address.")
     if not request.META.get("HTTP_USER_AGENT", "").strip():
         raise DspError.INVALID_REQUEST("The User-Agent header is required.")
 
 
 _END_USER_HEADERS = [
-    OpenApiParameter("X-Forwarded-For", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                     description="The end user's address (first hop)."),
-    OpenApiParameter("User-Agent", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                     description="The end user's browser."),
+    OpenApiParameter("X-Forwarded-For", END_USER_HEADER_SCHEMAS["X-Forwarded-For"], OpenApiParameter.HEADER,
+                     required=True, description="The end user's address: the first hop is an IP address."),
+    OpenApiParameter("User-Agent", END_USER_HEADER_SCHEMAS["User-Agent"], OpenApiParameter.HEADER,
+                     required=True, description="The end user's browser (not blank)."),
 ]  # fmt: skip
 _DSP_ERROR = DspErrorSerializer
 
@@ -97,7 +96,7 @@ class BidPlaceApi(DspApiBase):
             "when nothing is eligible, the price is below DSP_BID_FLOOR_CPM, or ad_formats lacks "
             "sponsored_message. Unknown fields are ignored; null counts as absent. " + BUDGET_NOTE
         ),
-        request=BidRequestSerializer,
+        request=Bid,
         parameters=_END_USER_HEADERS,
         responses={
             200: BidResponseSerializer,
@@ -154,7 +153,7 @@ class BidRenderApi(DspApiBase):
             "(and the click URL of a bid never rendered in production does not redirect). "
             "data carries exactly the keys below; logo_url only when the advertiser has one. " + BUDGET_NOTE
         ),
-        request=RenderRequestSerializer,
+        request=Render,
         responses={
             200: RenderResponseSerializer,
             400: OpenApiResponse(
@@ -196,12 +195,17 @@ class ClickRedirectApi(DspApiBase):
 
 # --- insights ----------------------------------------------------------------------------------
 
+_UNIX_SECONDS = {"type": "integer", "minimum": 0, "maximum": MAX_TIMESTAMP}
 _INSIGHTS_PARAMETERS = [
     OpenApiParameter("time_granularity", OpenApiTypes.STR, enum=list(GRANULARITIES), description="Default daily."),
-    OpenApiParameter("since", OpenApiTypes.INT, description="Unix seconds; default until - 30 days."),
-    OpenApiParameter("until", OpenApiTypes.INT, description="Unix seconds; default now."),
-    OpenApiParameter("fields[]", {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
-                     description="Repeatable; default impressions, clicks, spend.", style="form", explode=True),
+    OpenApiParameter("since", _UNIX_SECONDS, description="Unix seconds; default until - 30 days. Before "
+                     "until (else invalid_time_range), at most 366 days before it (range_too_wide), "
+                     "25 hours with hourly (hourly_range_too_wide)."),
+    OpenApiParameter("until", _UNIX_SECONDS, description="Unix seconds; default now."),
+    OpenApiParameter("fields[]", {"type": "array", "items": {"type": "string", "anyOf": [
+                     {"enum": list(FIELDS)}, {"pattern": FIELDS_PATTERN}]}}, style="form", explode=True,
+                     description="Repeatable, each one name or several comma-separated; default "
+                     "impressions, clicks, spend."),
 ]  # fmt: skip
 _INSIGHTS_DESCRIPTION = (
     "A bare list with one row per period of the range (zeros included), oldest first. Counters "

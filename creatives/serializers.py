@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
-from creatives import assets
+from creatives import assets, patterns
 from creatives.countries import normalize_country_code
 from creatives.models import Ad, AdGroup, Campaign, Status
 from uploads.models import UploadedFile
@@ -43,8 +43,42 @@ def choice_field(*values: str, **kwargs: Any) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=list(values), **kwargs)
 
 
+def _json_type_error(field: serializers.Field, value: Any) -> Any:
+    """What DRF would coerce but the schema's JSON types refuse ("5" or 5.0 for an integer, 5 for
+    a string), and a string longer than max_length before trimming; None when `value` is fine."""
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        errors = {i: [e] for i, item in enumerate(value) if (e := _json_type_error(field.child, item))}
+        return errors or None
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        return field.error_messages["invalid"]
+    if isinstance(field, serializers.IntegerField) and (isinstance(value, bool) or not isinstance(value, int)):
+        return field.error_messages["invalid"]
+    if isinstance(field, serializers.CharField):
+        if not isinstance(value, str):
+            return field.error_messages["invalid"]
+        if field.max_length is not None and len(value) > field.max_length:
+            return field.error_messages["max_length"].format(max_length=field.max_length)
+    return None
+
+
+def is_whole(serializer: serializers.BaseSerializer) -> bool:
+    """False for a part of a partial update (its absent fields stay as they are); an item of a
+    list is always whole, even inside a partial update: it replaces the list."""
+    node: Any = serializer
+    while node.parent is not None:
+        if isinstance(node.parent, (serializers.ListField, serializers.ListSerializer)):
+            return True
+        node = node.parent
+    return not getattr(node, "partial", False)
+
+
 class StrictSerializer(serializers.Serializer):
-    """Rejects unknown fields: a typo or a read-only field is an error, never ignored."""
+    """Unknown fields are refused, values must have their JSON type, list items are whole."""
+
+    # Unknown fields (a typo, a read-only field) are an error, never ignored; "5" is no integer.
+    # creatives/openapi.py states these rules in the schema (additionalProperties: false).
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
@@ -53,6 +87,13 @@ class StrictSerializer(serializers.Serializer):
                 name = str(unknown[0])
                 message = READ_ONLY_MESSAGES.get(name, f"'{name}' is not a field this request accepts.")
                 raise serializers.ValidationError({name: [serializers.ErrorDetail(message, code="invalid")]})
+            for name, value in data.items():
+                if error := _json_type_error(self.fields[name], value):
+                    raise serializers.ValidationError({name: error if isinstance(error, dict) else [error]})
+            if getattr(self.root, "partial", False) and is_whole(self):
+                missing = [n for n, f in self.fields.items() if f.required and not f.read_only and n not in data]
+                if missing:
+                    raise serializers.ValidationError({missing[0]: [serializers.ErrorDetail("This field is required.", code="required")]})  # fmt: skip
         return super().to_internal_value(data)
 
 
@@ -66,25 +107,34 @@ class UnixTimeField(serializers.IntegerField):
         return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-_url_validator = URLValidator(schemes=["http", "https"])
+class _AbsoluteHttpUrl(RegexValidator):
+    """target_url: patterns.TARGET_URL, matched whole (drf-spectacular puts it in the schema)."""
+
+    def __init__(self) -> None:
+        super().__init__(patterns.TARGET_URL)
+
+    def __call__(self, value: Any) -> None:
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise serializers.ValidationError("target_url must not contain whitespace or control characters.")
+        if not self.regex.fullmatch(value):
+            raise serializers.ValidationError("target_url must be an absolute http or https URL.")
 
 
-def _absolute_http_url(value: str) -> None:
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise serializers.ValidationError("target_url must not contain whitespace or control characters.")
-    try:
-        _url_validator(value)
-    except Exception as exc:  # noqa: BLE001 - Django's ValidationError: re-raise as DRF's
-        raise serializers.ValidationError("target_url must be an absolute http or https URL.") from exc
+_absolute_http_url = _AbsoluteHttpUrl()
+
+
+COUNTRY_CODE_MESSAGE = "country_code must be an ISO 3166-1 alpha-2 code, e.g. US."
 
 
 class CountrySerializer(StrictSerializer):
-    country_code = serializers.CharField(max_length=8)
+    country_code = serializers.CharField(
+        max_length=8, validators=[RegexValidator(patterns.COUNTRY_CODE, message=COUNTRY_CODE_MESSAGE)]
+    )
 
     def validate_country_code(self, value: str) -> str:
         code = normalize_country_code(value)
         if code is None:
-            raise serializers.ValidationError("country_code must be an ISO 3166-1 alpha-2 code, e.g. US.")
+            raise serializers.ValidationError(COUNTRY_CODE_MESSAGE)
         return code
 
 
@@ -114,7 +164,7 @@ class CreativeSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=1000)
     cta_text = serializers.CharField(max_length=50)
-    target_url = serializers.CharField(max_length=2048, validators=[_absolute_http_url])
+    target_url = serializers.CharField(max_length=2048, trim_whitespace=False, validators=[_absolute_http_url])
     file_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
     def validate_file_id(self, value: str | None) -> UploadedFile | None:
@@ -319,7 +369,7 @@ class _CreativeOut(serializers.Serializer):
     title = serializers.CharField()
     body = serializers.CharField()
     cta_text = serializers.CharField()
-    target_url = serializers.URLField()
+    target_url = serializers.CharField(help_text="As sent: an absolute http(s) URL, which may hold non-ASCII characters (no `uri` format).")  # fmt: skip
     file_id = serializers.CharField(allow_null=True)
     image_url = serializers.URLField(allow_null=True, help_text="Public URL of this ad's own copy of the image.")  # fmt: skip
 

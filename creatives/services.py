@@ -41,7 +41,7 @@ def serving_changed_notify(*, organization_id: int) -> None:
 def _campaign_fields(data: dict[str, Any]) -> dict[str, Any]:
     names = ("name", "description", "start_time", "end_time", "pricing_model")
     fields: dict[str, Any] = {k: data[k] for k in names if k in data}
-    if "budget" in data:
+    if "lifetime_spend_limit_micros" in data.get("budget", {}):  # an update may send "budget": {}
         fields["lifetime_spend_limit_micros"] = data["budget"]["lifetime_spend_limit_micros"]
     include = data.get("targeting", {}).get("locations", {}).get("include")
     if include is not None:

@@ -1,6 +1,9 @@
-"""OpenAPI descriptions of our authentication classes (drf-spectacular extensions)."""
+"""OpenAPI pieces shared by the API families (drf-spectacular extensions): the authentication
+schemes, the /v1 error body, and components written as raw JSON Schema."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -92,3 +95,37 @@ class V1AutoSchema(AutoSchema):
                 },
             )
         return operation
+
+
+class RawSchema(serializers.Serializer):
+    """A component written as JSON Schema, for shapes serializers cannot state (oneOf, null-only).
+
+    Subclasses set `schema`; a RawSchema subclass anywhere in it becomes a `$ref` to its own
+    component. The component is named after the class (drf-spectacular appends "Request").
+    """
+
+    schema: dict[str, Any] = {}
+
+
+class RawSchemaExtension(OpenApiSerializerExtension):
+    target_class = RawSchema
+    match_subclasses = True
+
+    def get_name(self, auto_schema, direction):  # type: ignore[no-untyped-def]
+        return _raw_class(self.target).__name__
+
+    def map_serializer(self, auto_schema, direction):  # type: ignore[no-untyped-def]
+        def resolve(node: Any) -> Any:
+            if isinstance(node, type) and issubclass(node, RawSchema):
+                return auto_schema.resolve_serializer(node, direction).ref
+            if isinstance(node, dict):
+                return {key: resolve(value) for key, value in node.items()}
+            if isinstance(node, list):
+                return [resolve(value) for value in node]
+            return node
+
+        return resolve(_raw_class(self.target).schema)
+
+
+def _raw_class(target: Any) -> type[RawSchema]:
+    return target if isinstance(target, type) else type(target)
