@@ -1,41 +1,40 @@
-"""DSP hot paths under gunicorn -w 2: render-ad and bid, each against the bare DRF view in the same run.
+"""DSP hot paths under gunicorn -w 2, wrk -c16, each against the bare app's DRF view, alternating rounds.
 
-- render-ad: every request renders a different, freshly placed bid (production true: the claim,
-  the click token, the hourly counter and the campaign spend, in one transaction).
-  Bare view: parses the same JSON and answers a payload of the same size.
-- bid: 6-message conversations against 1,000 active ads (200 groups), then 10,000 (2,000 groups)
-  with realistic hints; the ratio between the two shows whether matching cost grows with ads.
+- bid: 6-message conversations (bench/wrk/bodies.lua cycles through 256 of them) against 1,000
+  active ads (200 groups) and 10,000 (2,000 groups) with realistic hints: two servers, one on
+  each of two databases that differ only by 9,000 ads, measured in the same rounds; their cost
+  ratio shows whether matching grows with ads. Bare view: parses the same bodies and answers
+  as many bytes as a bid.
+- render-ad: every request renders a different bid (production true: the claim, the click token,
+  the hourly counter and the campaign spend, in one transaction). The bids are placed in-process
+  through the real service before each round; bodies.lua sends each at most once and reports
+  which it used. Bare view: parses the same bodies and answers as many bytes as a render.
 
-Run: `source .ci/env.sh && make bench BENCH_ARGS=dsp` (PostgreSQL + Redis), or
-`python -m bench dsp`. BENCH_SECONDS / BENCH_WARMUP set the measured and warm-up seconds.
+Run: `source .ci/env.sh && make bench BENCH_ARGS=dsp` (PostgreSQL + Redis), or `python -m bench dsp`.
 """
 
 import itertools
 import json
-import multiprocessing as mp
-import os
 import random
 import time
-from collections import Counter
-from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
 import requests
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
-from bench.harness import Harness, RequestFn, Stats, figure, ratio, title
+from bench.harness import Harness, Load, Run, figure, headers_env, ratio, title
 from bids import index, services
 from bids.bid_request import parse_bid_request
-from bids.models import SupplyPartner
+from bids.models import Bid, SupplyPartner
 from creatives.models import Ad, AdGroup, Campaign, ReviewStatus, Status
 from thrad.models import Organization
 
-CONCURRENCY = 16
-ROUNDS = 3  # bare and ours alternate in this many short rounds
-BIDS_TO_RENDER = 12_000
-BID_TTL = 900  # long enough for the bids placed before the render run to stay live through it
+BID_TTL = 1800  # the bids placed before a render round stay live through the whole bench
+CHATS = 256
 END_USER = {"X-Forwarded-For": "198.51.100.23", "User-Agent": "Mozilla/5.0 (bench)"}
 SEED = 20260601
 
@@ -158,7 +157,7 @@ def add_ads(org: Organization, *, groups: int, ads_per_group: int, start: int) -
     index.version_bump()  # bulk writes send no model signals; the creatives API bumps for its own writes
 
 
-def conversations(count: int = 64) -> list[dict[str, Any]]:
+def conversations(count: int = CHATS) -> list[dict[str, Any]]:
     """6-message chats: some on a topic with hints, some off-topic (no-hint groups answer those)."""
     rng = random.Random(SEED)
     chats = []
@@ -180,9 +179,9 @@ def conversations(count: int = 64) -> list[dict[str, Any]]:
 
 
 def place_bids(partner: SupplyPartner, count: int) -> list[str]:
-    """Bids placed in-process through the real service, ready to be rendered over HTTP."""
+    """Bids placed in-process through the real service (database and cache), ready to render."""
     requests_ = [parse_bid_request(c) for c in conversations()]
-    ids = []
+    ids: list[str] = []
     for body in itertools.islice(itertools.cycle(requests_), count * 2):
         placed = services.bid_place(partner=partner, request=body)
         if placed is not None:
@@ -195,101 +194,85 @@ def place_bids(partner: SupplyPartner, count: int) -> list[str]:
 # --- load ------------------------------------------------------------------------------------------
 
 
-def _distinct(ids: list[str]) -> Callable[[], str]:
-    """Each client process walks its own slice of `ids`, so no bid is rendered twice."""
-    slot, lock = mp.Value("i", 0), mp.Lock()
-    state: dict[str, Any] = {}
+class RenderPool:
+    """Bids not rendered yet. Before each round it tops up to 1.3 times what a round has used
+    (at least `minimum`) and writes them as render bodies for bodies.lua; after it, drops those
+    the round sent."""
 
-    def take() -> str:
-        if state.get("pid") != os.getpid():
-            with lock:
-                k, slot.value = slot.value, slot.value + 1
-            state.update(pid=os.getpid(), it=itertools.cycle(ids[k::CONCURRENCY]), used=0)
-        return next(state["it"])
+    def __init__(self, h: Harness, partner: SupplyPartner, minimum: int = 1500) -> None:
+        self.h, self.partner, self.need = h, partner, minimum
+        self.ids: list[str] = []
+        self.repeats, self.sent, self.placed, self.placed_seconds = 0, 0, 0, 0.0
 
-    return take
+    def top_up(self, load: Load) -> None:
+        if len(self.ids) < self.need:
+            started = time.monotonic()
+            new = place_bids(self.partner, self.need - len(self.ids))
+            self.placed_seconds += time.monotonic() - started
+            self.placed += len(new)
+            self.ids += new
+        bodies = "\n".join(
+            json.dumps({"bidId": i, "realizedPrice": 4.0, "production": True}) for i in self.ids
+        )
+        load.env["BENCH_LINES_FILE"] = self.h.tmp_file(bodies + "\n", ".jsonl")
 
-
-def _bid_fn(chats: list[dict[str, Any]], key: str) -> Callable[[requests.Session, str], requests.Response]:
-    bodies = [json.dumps(c) for c in chats]
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", **END_USER}
-    return lambda s, b: s.post(f"{b}/api/v1/dsp/bid", data=random.choice(bodies), headers=headers)
-
-
-def _bare_fn(body: str, size: int) -> Callable[[requests.Session, str], requests.Response]:
-    headers = {"Content-Type": "application/json"}
-    return lambda s, b: s.post(f"{b}/bench/bare-json?size={size}", data=body, headers=headers)
-
-
-def _sizes(base: str, key: str, bid_body: dict[str, Any], bid_id: str) -> tuple[int, int]:
-    headers = {"Authorization": f"Bearer {key}", **END_USER}
-    bid = requests.post(f"{base}/api/v1/dsp/bid", json=bid_body, headers=headers, timeout=10)
-    render = requests.post(f"{base}/api/v1/dsp/render-ad", json={"bidId": bid_id, "realizedPrice": 4.0, "production": False}, timeout=10)  # fmt: skip
-    return len(bid.content) or 70, len(render.content)
-
-
-def _merge(label: str, parts: list[Stats]) -> Stats:
-    return Stats(label=label, requests=sum(p.requests for p in parts), seconds=sum(p.seconds for p in parts),
-                 latencies_ms=[x for p in parts for x in p.latencies_ms],
-                 statuses=sum((p.statuses for p in parts), Counter()))  # fmt: skip
-
-
-def paired(h: Harness, base: str, runs: list[tuple[str, RequestFn]], rounds: int = ROUNDS) -> list[Stats]:
-    """Alternate the runs in short rounds so a noisy neighbour hits both sides alike."""
-    results: list[list[Stats]] = [[] for _ in runs]
-    for n in range(rounds):
-        step = Harness(seconds=h.seconds / rounds, warmup=h.warmup if n == 0 else min(h.warmup, 0.5))
-        for (label, fn), out in zip(runs, results, strict=True):
-            out.append(step.load(label, fn, base, concurrency=CONCURRENCY))
-    return [_merge(label, parts) for (label, _), parts in zip(runs, results, strict=True)]
-
-
-def _bench_bids(h: Harness, base: str, key: str, org: Organization) -> list[Stats]:
-    chats = conversations()
-    bare = _bare_fn(json.dumps(chats[1]), 70)
-    bare_1k, small = paired(h, base, [("bare DRF view (bid body)", bare), ("bid, 1,000 active ads", _bid_fn(chats, key))])  # fmt: skip
-    add_ads(org, groups=1800, ads_per_group=5, start=200)
-    bare_10k, large = paired(h, base, [("bare DRF view (bid body)", bare), ("bid, 10,000 active ads", _bid_fn(chats, key))])  # fmt: skip
-    return [bare_1k, small, bare_10k, large]
-
-
-def _bench_render(h: Harness, base: str, partner: SupplyPartner, key: str) -> list[Stats]:
-    started = time.monotonic()
-    ids = place_bids(partner, BIDS_TO_RENDER)
-    print(f"  (placed {len(ids)} bids to render in {time.monotonic() - started:.1f} s)", flush=True)
-    _, size = _sizes(base, key, conversations()[1], ids.pop())
-    body = json.dumps({"bidId": ids[0], "realizedPrice": 4.0, "production": True})
-    take = _distinct(ids)
-    fn = lambda s, b: s.post(f"{b}/api/v1/dsp/render-ad", json={"bidId": take(), "realizedPrice": 4.0})  # noqa: E731
-    bare, ours = paired(h, base, [("bare DRF view (render body)", _bare_fn(body, size)), ("render-ad (production, distinct bids)", fn)])  # fmt: skip
-    if ours.requests > len(ids):
-        print(f"  note: {ours.requests} renders for {len(ids)} bids; some were duplicates", flush=True)
-    return [bare, ours]
+    def consume(self, load: Load, run: Run) -> None:
+        used: set[int] = set()
+        for first, sent, size in run.used:
+            used.update(range(first - 1, first - 1 + min(sent, size)))
+            self.repeats += max(0, sent - size)
+            self.sent += sent
+        self.ids = [bid for n, bid in enumerate(self.ids) if n not in used]
+        self.need = max(self.need, int(1.3 * run.requests * self.h.seconds / max(run.seconds, 1)))
 
 
 def run(h: Harness) -> None:
-    os.environ["BID_TTL_SECONDS"] = str(BID_TTL)  # for the gunicorn workers
+    title("dsp: bid and render-ad vs the bare app's DRF view, gunicorn -w 2, wrk -c16")
     settings.BID_TTL_SECONDS = BID_TTL  # for the bids placed in this process
-    title(f"dsp: render-ad and bid vs the bare DRF view, gunicorn -w 2, {CONCURRENCY} clients")
-    with h.database():
+    chats = conversations()
+    bid_env = {"BENCH_LINES_FILE": h.tmp_file("\n".join(json.dumps(c) for c in chats) + "\n", ".jsonl")}
+    with h.database(), ExitStack() as stack:
         org = Organization.objects.create(name="Bench Brand", domain="brand.example", logo_url="https://cdn.example/l.png")  # fmt: skip
         partner, key = services.supply_partner_create(name="Bench SSP")
         add_ads(org, groups=200, ads_per_group=5, start=0)
-        with h.server(workers=2) as server:
-            bare_1k, small, bare_10k, large = _bench_bids(h, server.base, key, org)
-            bare_render, render = _bench_render(h, server.base, partner, key)
-            rss = server.peak_worker_rss_mb()
-    for stats in (bare_render, render, bare_1k, small, bare_10k, large):
-        print(stats.line())
-    ratio("render-ad req/s / bare", render.rps, bare_render.rps, goal="goal >= 0.5")
-    figure("render-ad p99", render.p99, "ms", goal="goal < 20 ms")
-    ratio("bid (10k ads) req/s / bare", large.rps, bare_10k.rps, goal="goal >= 0.3")
-    figure("bid (10k ads) p99", large.p99, "ms", goal="goal < 30 ms")
-    ratio("bid time 10k / 1k ads (raw)", small.rps, large.rps, goal="goal <= 1.3")
-    ratio(
-        "bid time 10k / 1k ads (vs bare)",
-        small.rps / bare_1k.rps,
-        large.rps / bare_10k.rps,
-        goal="goal <= 1.3",
-    )
+        db_1k = connection.settings_dict["NAME"]
+        # The same rows plus 9,000 ads in a copy: one server on each, measured in the same rounds.
+        db_10k = stack.enter_context(h.database_copy("10k"))
+        add_ads(org, groups=1800, ads_per_group=5, start=200)
+        bare = stack.enter_context(h.bare())
+        ours_1k = stack.enter_context(h.project(database=db_1k, BID_TTL_SECONDS=str(BID_TTL)))
+        ours_10k = stack.enter_context(h.project(database=db_10k, BID_TTL_SECONDS=str(BID_TTL)))
+        bid_size, render_size = _sizes(ours_10k.base, key, chats[1], place_bids(partner, 1)[0])
+        ours_env = {**bid_env, "BENCH_HEADERS": headers_env({"Authorization": f"Bearer {key}", **END_USER})}
+        bare_bid, small, large = h.alternate([
+            Load("bare DRF view (bid bodies)", bare, f"/drf?size={bid_size}", "bodies.lua", bid_env),
+            Load("bid, 1,000 active ads", ours_1k, "/api/v1/dsp/bid", "bodies.lua", ours_env),
+            Load("bid, 10,000 active ads", ours_10k, "/api/v1/dsp/bid", "bodies.lua", ours_env),
+        ])  # fmt: skip
+        pool = RenderPool(h, partner)  # bids of the 10,000-ad database, rendered by its server
+        bare_render, render = h.alternate([
+            Load("bare DRF view (render bodies)", bare, f"/drf?size={render_size}", "bodies.lua", {},
+                 before=pool.top_up),
+            Load("render-ad (production, distinct bids)", ours_10k, "/api/v1/dsp/render-ad", "bodies.lua",
+                 {"BENCH_DISTINCT": "1"}, before=pool.top_up, after=pool.consume),
+        ])  # fmt: skip
+        rss = max(ours_1k.peak_worker_rss_mb(), ours_10k.peak_worker_rss_mb())
+        rendered = Bid.objects.filter(rendered_at__isnull=False).count()
+    print(f"  (placed {pool.placed} bids to render in {pool.placed_seconds:.1f} s; {pool.sent} renders sent, "
+          f"{pool.repeats} of them repeats; {rendered} bids rendered)")  # fmt: skip
+    for result in (bare_bid, small, large, bare_render, render):
+        print(result.line())
+    ratio("render-ad req/s / bare DRF", render.rps, bare_render.rps, goal="goal >= 0.5")
+    ratio("bid (10k ads) req/s / bare DRF", large.rps, bare_bid.rps, goal="goal >= 0.4")
+    ratio("bid (1k ads) req/s / bare DRF", small.rps, bare_bid.rps)
+    ratio("bid cost 10k / 1k ads", small.rps, large.rps, goal="goal <= 1.3 (time per bid, same rounds)")
     figure("peak worker RSS", rss, "MB")
+
+
+def _sizes(base: str, key: str, bid_body: dict[str, Any], bid_id: str) -> tuple[int, int]:
+    """Bytes of a bid answer and of a render answer (a non-production render charges nothing)."""
+    headers = {"Authorization": f"Bearer {key}", **END_USER}
+    bid = requests.post(f"{base}/api/v1/dsp/bid", json=bid_body, headers=headers, timeout=10)
+    render = requests.post(f"{base}/api/v1/dsp/render-ad", json={"bidId": bid_id, "realizedPrice": 4.0, "production": False}, timeout=10)  # fmt: skip
+    assert bid.status_code == 200 and render.status_code == 200, (bid.content, render.content)
+    return len(bid.content), len(render.content)

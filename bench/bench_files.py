@@ -1,17 +1,13 @@
-"""Files API upload throughput: POST /api/v1/upload with 5 files of 8 MB against a bare Django view
-that reads the same multipart body and discards it (same server, same run); and the peak RSS of
-a gunicorn worker while the Files API is under that load.
+"""Files API upload throughput: POST /api/v1/upload with 5 files of 8 MB against the bare app's
+multipart view, which reads the same body and discards it (alternating rounds, wrk -c2); and the
+peak RSS of a gunicorn worker while the Files API is under that load.
 
 Goals: throughput ratio at least 0.5; worker peak RSS under 200 MB.
 """
 
-import threading
-from pathlib import Path
-
-import requests
 from django.core.files.storage import default_storage
 
-from bench.harness import Harness, Server, figure, ratio, title
+from bench.harness import Harness, Load, RssSampler, figure, headers_env, ratio, title
 from thrad.models import Organization
 from thrad.services import api_key_create
 
@@ -46,63 +42,34 @@ def _remove_stored(org: Organization) -> None:
         default_storage.delete(f"{folder}/{name}")
 
 
-class RssSampler:
-    """The highest current RSS (VmRSS) of the server's workers, sampled every 50 ms while running."""
-
-    def __init__(self, server: Server) -> None:
-        self.server, self.peak_kib = server, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.05):
-            for pid in self.server.worker_pids():
-                self.peak_kib = max(self.peak_kib, _vm_rss_kib(pid))
-
-    def __enter__(self) -> "RssSampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _vm_rss_kib(pid: int) -> int:
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
-
-
 def run(h: Harness) -> None:
-    title("files: POST /api/v1/upload, 5 x 8 MB parts, vs a bare view reading the same body; gunicorn -w 2, 2 clients")  # fmt: skip
-    body = multipart_body()
-    mb_per_request = len(body) / 1e6
+    title("files: POST /api/v1/upload, 5 x 8 MB parts, vs the bare app's multipart view; gunicorn -w 2, wrk -c2")  # fmt: skip
+    body = h.tmp_file(multipart_body(), ".multipart")
+    mb_per_request = FILES * FILE_BYTES / 1e6
     with h.database():
         org = Organization.objects.create(name="Bench Files", storage_quota_bytes=10**15)
         _, secret = api_key_create(org=org)
-        headers = {"Authorization": f"Bearer {secret}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}  # fmt: skip
-
-        def ours(session: requests.Session, base: str) -> requests.Response:
-            return session.post(f"{base}/api/v1/upload", data=body, headers=headers, timeout=120)
-
-        def bare(session: requests.Session, base: str) -> requests.Response:
-            return session.post(f"{base}/bench/bare-multipart", data=body, headers=headers, timeout=120)
-
+        content_type = f"multipart/form-data; boundary={BOUNDARY}"
+        env = {"BENCH_METHOD": "POST", "BENCH_BODY_FILE": body}
+        bare_env = {**env, "BENCH_HEADERS": headers_env({"Content-Type": content_type})}
+        ours_env = {**env, "BENCH_HEADERS": headers_env({"Authorization": f"Bearer {secret}", "Content-Type": content_type})}  # fmt: skip
         try:
-            with h.server() as server:
-                baseline = h.load("bare multipart view", bare, server.base, concurrency=2)
-                with RssSampler(server) as sampler:
-                    api = h.load("/api/v1/upload", ours, server.base, concurrency=2)
-                lifetime_peak = server.peak_worker_rss_mb()
+            with h.both() as (bare, ours):
+                with RssSampler(ours) as sampler:
+                    baseline, api = h.alternate(
+                        [
+                            Load("bare multipart view", bare, "/multipart", env=bare_env, connections=2),
+                            Load("/api/v1/upload", ours, "/api/v1/upload", env=ours_env, connections=2),
+                        ],
+                        seconds=2 * h.seconds,  # a request takes seconds: longer rounds
+                    )
+                lifetime_peak = ours.peak_worker_rss_mb()
         finally:
             _remove_stored(org)
     print(baseline.line())
     print(api.line())
     figure("bare view throughput", baseline.rps * mb_per_request, "MB/s")
     figure("Files API throughput", api.rps * mb_per_request, "MB/s")
-    ratio("throughput ratio", api.rps, baseline.rps, goal="(Files API / bare; goal >= 0.5)")
+    ratio("req/s / bare multipart", api.rps, baseline.rps, goal="goal >= 0.5")
     figure("peak worker RSS (Files API load)", sampler.peak_kib / 1024, "MiB", goal="(goal < 200 MB)")
-    figure("worker VmHWM (whole run, both views)", lifetime_peak, "MiB")
+    figure("worker VmHWM (whole run)", lifetime_peak, "MiB")

@@ -1,59 +1,120 @@
-"""Benchmark harness: a fresh database, gunicorn, a load generator, RSS, and ratio printing.
+"""Benchmark harness: a bench database, the project and the bare app under gunicorn, wrk, ratios.
 
-These machines are noisy, so every figure is printed next to a baseline measured in the same
-run (a bare view doing only the unavoidable work) and judged as a ratio. Benchmarks are not
-tests: they print, they never fail the build.
+These machines are noisy, so every figure is printed next to a baseline measured in the same run
+and judged as a ratio. The baseline is `bench/bareapp.py`, a bare Django app that is not the
+project, served by gunicorn with the same configuration and worker count. The load comes from
+wrk (a C load generator: the clients cost little CPU next to the servers), with Lua scripts
+under `bench/wrk/` for per-request bodies. Rounds alternate (bare, ours, bare, ours, ...) so a
+noisy neighbour hits both sides alike. Benchmarks print; they never fail the build.
 
-A bench module `bench/bench_<area>.py` defines `run(h: Harness) -> None` and may define
-`bare_urlpatterns` (extra baseline views, served under the bench URLconf).
+A bench module `bench/bench_<area>.py` defines `run(h: Harness) -> None`.
 """
 
-import multiprocessing as mp
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
-import requests
 from django.db import connection
 
 from tests.support import servers
 
-RequestFn = Callable[[requests.Session, str], requests.Response]
+BASE_DIR = Path(__file__).resolve().parent.parent
+WRK_DIR = BASE_DIR / "bench" / "wrk"
+TMP_DIR = BASE_DIR / ".bench-tmp"
+BIN = Path(sys.executable).parent
+WORKERS = 2
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS_MS[unit]
 
 
 @dataclass
-class Stats:
-    label: str
+class Run:
+    """One wrk run, as wrk reported it (`--latency`)."""
+
     requests: int
     seconds: float
-    latencies_ms: list[float] = field(repr=False)
-    statuses: Counter
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int = 0
+    socket_errors: int = 0
+    used: list[tuple[int, int, int]] = field(default_factory=list)  # bodies.lua distinct mode
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def pct(self, q: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+    @classmethod
+    def parse(cls, out: str) -> "Run":
+        total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
+        p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+        p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+        if not (total and p50 and p99):
+            raise RuntimeError(f"unexpected wrk output:\n{out}")
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        used = [
+            (int(a), int(b), int(c)) for a, b, c in re.findall(r"^bench-used (\d+) (\d+) (\d+)$", out, re.M)
+        ]
+        return cls(
+            requests=int(total[1]),
+            seconds=_ms(total[2] + total[3]) / 1000,
+            p50_ms=_ms(p50[1]),
+            p99_ms=_ms(p99[1]),
+            non_2xx=int(non_2xx[1]) if non_2xx else 0,
+            socket_errors=sum(int(n) for n in sockets.groups()) if sockets else 0,
+            used=used,
+        )
+
+
+@dataclass
+class Result:
+    """The rounds of one side (bare or ours) of a comparison."""
+
+    label: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.runs)
+
+    @property
+    def rps(self) -> float:
+        seconds = sum(r.seconds for r in self.runs)
+        return self.requests / seconds if seconds else 0.0
 
     @property
     def p50(self) -> float:
-        return self.pct(50)
+        return statistics.median(r.p50_ms for r in self.runs) if self.runs else float("nan")
 
     @property
     def p99(self) -> float:
-        return self.pct(99)
+        return statistics.median(r.p99_ms for r in self.runs) if self.runs else float("nan")
+
+    @property
+    def errors(self) -> int:
+        return sum(r.non_2xx + r.socket_errors for r in self.runs)
 
     def line(self) -> str:
-        codes = " ".join(f"{code}x{n}" for code, n in sorted(self.statuses.items()))
-        return (f"  {self.label:<34} {self.rps:9.1f} req/s   p50 {self.p50:7.2f} ms   "
-                f"p99 {self.p99:7.2f} ms   [{codes}]")  # fmt: skip
+        rounds = " ".join(f"{r.rps:.0f}" if r.rps >= 10 else f"{r.rps:.2f}" for r in self.runs)
+        errors = f"   {self.errors} errors" if self.errors else ""
+        return (f"  {self.label:<38} {self.rps:8.1f} req/s   p50 {self.p50:7.2f} ms   "
+                f"p99 {self.p99:7.2f} ms   (rounds {rounds}){errors}")  # fmt: skip
 
 
 @dataclass
@@ -65,86 +126,221 @@ class Server:
         return servers.child_pids(self.master_pid)
 
     def peak_worker_rss_mb(self) -> float:
+        """The highest VmHWM of the current workers (a worker restarted by max_requests starts anew)."""
         return max((servers.peak_rss_kib(pid) for pid in self.worker_pids()), default=0) / 1024
 
 
-def _client_loop(fn: RequestFn, base: str, start: float, stop: float, out: "mp.Queue") -> None:
-    session = requests.Session()
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    while True:
-        t0 = time.monotonic()
-        if t0 >= stop:
-            break
-        try:
-            status = fn(session, base).status_code
-        except requests.RequestException:
-            status = 599
-        t1 = time.monotonic()
-        if t0 >= start:
-            latencies.append((t1 - t0) * 1000)
-            statuses[status] += 1
-    out.put((latencies, statuses))
+@dataclass
+class Load:
+    """One side of a comparison: what wrk sends, and where."""
+
+    label: str
+    server: Server
+    path: str
+    script: str = "fixed.lua"
+    env: dict[str, str] = field(default_factory=dict)
+    connections: int = 16
+    before: Callable[["Load"], None] | None = None  # runs before each round (not timed)
+    after: Callable[["Load", Run], None] | None = None  # sees each round's result
+
+
+def headers_env(headers: dict[str, str]) -> str:
+    """BENCH_HEADERS for the Lua scripts: one "Name: value" line per header."""
+    return "\n".join(f"{name}: {value}" for name, value in headers.items())
+
+
+def ensure_wrk() -> str:
+    """The wrk binary; installed from the Debian package when missing (needs root and apt)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk not found: installing the Debian package", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    install = [*sudo, "apt-get", "install", "-y", "-q", "wrk"]
+    quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    if subprocess.run(install, check=False, **quiet).returncode != 0:  # type: ignore[call-overload]
+        subprocess.run([*sudo, "apt-get", "update", "-q"], check=True, **quiet)  # type: ignore[call-overload]
+        subprocess.run(install, check=True, **quiet)  # type: ignore[call-overload]
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    return found
 
 
 class Harness:
-    def __init__(self, seconds: float = 8.0, warmup: float = 2.0) -> None:
-        self.seconds = seconds
-        self.warmup = warmup
+    def __init__(self, *, seconds: int = 5, rounds: int = 3, warmup: int = 2) -> None:
+        self.seconds, self.rounds, self.warmup = seconds, rounds, warmup
+        self.wrk = ensure_wrk()
+        self.bench_id = os.environ["THRAD_BENCH_ID"]
+
+    # --- database and servers -------------------------------------------------------------
 
     @contextmanager
     def database(self) -> Iterator[None]:
-        """A fresh, migrated database (PostgreSQL when DATABASE_URL says so) for one bench."""
-        creation = connection.creation
+        """A fresh, migrated database of the bench's own (never the test database); dropped after."""
+        TMP_DIR.mkdir(exist_ok=True)
+        sqlite = connection.vendor == "sqlite"
+        name = str(TMP_DIR / f"bench_{self.bench_id}.sqlite3") if sqlite else f"thrad_bench_{self.bench_id}"
         old_name = connection.settings_dict["NAME"]
-        creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}), "NAME": name}
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
             yield
         finally:
             connection.close()
-            creation.destroy_test_db(old_name, verbosity=0)
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     @contextmanager
-    def server(self, workers: int = 2) -> Iterator[Server]:
-        connection.close()  # the subprocess must see committed data; don't hold locks
-        with servers.gunicorn_process(workers=workers) as (base, proc):
+    def database_copy(self, suffix: str) -> Iterator[str]:
+        """A copy of the bench database (its rows at this moment) that this process writes to
+        while inside; yields its name for `project(database=...)`. Dropped after."""
+        connection.close()  # PostgreSQL copies a database nobody is connected to
+        connection.creation.clone_test_db(suffix, verbosity=0, autoclobber=True)
+        original, copy = connection.settings_dict["NAME"], connection.creation.get_test_db_clone_settings(suffix)["NAME"]  # fmt: skip
+        connection.settings_dict["NAME"] = copy
+        try:
+            yield copy
+        finally:
+            connection.close()
+            connection.settings_dict["NAME"] = original
+            connection.creation.destroy_test_db(verbosity=0, suffix=suffix)
+
+    def _database_url(self, name: str | None = None) -> str:
+        name = name or connection.settings_dict["NAME"]
+        if connection.vendor == "sqlite":
+            return f"sqlite:///{name}"
+        return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+
+    @contextmanager
+    def _gunicorn(self, app: str, env: dict[str, str]) -> Iterator[Server]:
+        port = servers.free_port()
+        cmd = [str(BIN / "gunicorn"), app, "-c", str(BASE_DIR / "gunicorn.conf.py"), "-w", str(WORKERS),
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning"]  # fmt: skip
+        proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env)
+        with servers.stopping(proc):
+            base = f"http://127.0.0.1:{port}"
+            servers.wait_for_http(f"{base}/healthz", proc=proc)
             yield Server(base=base, master_pid=proc.pid)
 
-    def load(self, label: str, fn: RequestFn, base: str, *, concurrency: int) -> Stats:
-        """Run `fn` from `concurrency` client processes for warmup + seconds; keep the latter."""
-        ctx = mp.get_context("fork")
-        out: mp.Queue = ctx.Queue()
-        start = time.monotonic() + self.warmup
-        stop = start + self.seconds
-        procs = [ctx.Process(target=_client_loop, args=(fn, base, start, stop, out)) for _ in range(concurrency)]  # fmt: skip
-        for proc in procs:
-            proc.start()
-        latencies: list[float] = []
-        statuses: Counter = Counter()
-        for _ in procs:
-            lat, st = out.get()
-            latencies.extend(lat)
-            statuses.update(st)
-        for proc in procs:
-            proc.join()
-        return Stats(label=label, requests=len(latencies), seconds=self.seconds,
-                     latencies_ms=latencies, statuses=statuses)  # fmt: skip
+    @contextmanager
+    def project(self, database: str | None = None, **extra_env: str) -> Iterator[Server]:
+        """The project under gunicorn with the production settings (thrad.settings from the env
+        `python -m bench` set up: DEBUG off, a SECRET_KEY, the bench database, prefixes, bucket)."""
+        connection.close()  # the server must see committed data; hold no locks
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "thrad.settings", "DATABASE_URL": self._database_url(database),
+               "PYTHONPATH": str(BASE_DIR), **extra_env}  # fmt: skip
+        with self._gunicorn("thrad.wsgi:application", env) as server:
+            yield server
+
+    @contextmanager
+    def bare(self) -> Iterator[Server]:
+        """The bare app (`bench/bareapp.py`) under the same gunicorn configuration."""
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(BASE_DIR), "LANG": "C.UTF-8"}
+        with self._gunicorn("bench.bareapp:application", env) as server:
+            yield server
+
+    @contextmanager
+    def both(self, **extra_env: str) -> Iterator[tuple[Server, Server]]:
+        with ExitStack() as stack:
+            yield stack.enter_context(self.bare()), stack.enter_context(self.project(**extra_env))
+
+    # --- load ---------------------------------------------------------------------------
+
+    def run_wrk(self, load: Load, seconds: int) -> Run:
+        cmd = [self.wrk, f"-t{min(2, load.connections)}", f"-c{load.connections}", f"-d{seconds}s",
+               "--timeout", "30s", "--latency", "-s", str(WRK_DIR / load.script), load.server.base + load.path]  # fmt: skip
+        out = subprocess.run(cmd, env={**os.environ, **load.env}, capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr}{out.stdout}")
+        return Run.parse(out.stdout)
+
+    def alternate(self, loads: list[Load], *, rounds: int | None = None, seconds: int | None = None) -> list[Result]:  # fmt: skip
+        """A warm-up run of each load, then `rounds` rounds of each in turn."""
+        results = [Result(load.label) for load in loads]
+        for n in range(-1, rounds or self.rounds):
+            for load, result in zip(loads, results, strict=True):
+                if load.before:
+                    load.before(load)
+                run = self.run_wrk(load, self.warmup if n < 0 else seconds or self.seconds)
+                if load.after:
+                    load.after(load, run)
+                if n >= 0:
+                    result.runs.append(run)
+        return results
+
+    def once(self, load: Load, *, seconds: int | None = None) -> Result:
+        """One run of one load (memory phases)."""
+        result = Result(load.label)
+        result.runs.append(self.run_wrk(load, seconds or self.seconds))
+        return result
+
+    # --- files for the Lua scripts ------------------------------------------------------------
+
+    def tmp_file(self, data: bytes | str, suffix: str = "") -> str:
+        """A file under .bench-tmp/ (removed at the end of the run) for a script to read."""
+        TMP_DIR.mkdir(exist_ok=True)
+        fd, path = tempfile.mkstemp(dir=TMP_DIR, suffix=suffix)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode() if isinstance(data, str) else data)
+        return path
+
+
+class RssSampler:
+    """The highest current RSS (VmRSS) of a server's workers, sampled every 50 ms while running."""
+
+    def __init__(self, server: Server) -> None:
+        self.server, self.peak_kib = server, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            for pid in self.server.worker_pids():
+                self.peak_kib = max(self.peak_kib, _vm_rss_kib(pid))
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _vm_rss_kib(pid: int) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
+
+
+SUMMARY: list[tuple[str, str]] = []  # (area, ratio line), printed again at the end of the run
 
 
 def title(text: str) -> None:
     print(f"\n== {text}", flush=True)
+    SUMMARY.append((text.split(":", 1)[0], ""))
 
 
 def ratio(label: str, value: float, baseline: float, *, goal: str = "") -> float:
     """Print value/baseline with the goal beside it; returns the ratio."""
     r = value / baseline if baseline else float("nan")
-    print(f"  {label:<34} {r:9.2f}   {goal}", flush=True)
+    line = f"  {label:<38} {r:8.2f}   {goal}"
+    print(line, flush=True)
+    SUMMARY.append((SUMMARY[-1][0] if SUMMARY else "", line))
     return r
 
 
+def summary() -> None:
+    lines = [f"{area:<10}{line}" for area, line in SUMMARY if line]
+    if lines:
+        print("\n== summary (ratios to the bare app, same run)\n" + "\n".join(lines), flush=True)
+
+
 def figure(label: str, value: float, unit: str, *, goal: str = "") -> None:
-    print(f"  {label:<34} {value:9.2f} {unit}   {goal}", flush=True)
+    print(f"  {label:<38} {value:8.2f} {unit}   {goal}", flush=True)
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+def elapsed(started: float) -> str:
+    return f"{time.monotonic() - started:.1f} s"

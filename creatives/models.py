@@ -66,7 +66,7 @@ class CampaignInReview(Campaign):
     class Meta:
         proxy = True
         verbose_name = "campaign in review"
-        verbose_name_plural = "campaign review queue"
+        verbose_name_plural = "campaigns in review"
 
 
 class AdGroup(models.Model):

@@ -18,7 +18,7 @@ from creatives.assets import asset_copy, removed_unless_committed
 from creatives.models import Ad, AdGroup, Campaign, ReviewStatus, Status
 from creatives.signals import serving_changed
 from thrad.errors import V1Error
-from thrad.models import Organization
+from thrad.models import AuditLog, Organization
 from thrad.services import audit_log_record
 
 logger = logging.getLogger(__name__)
@@ -111,9 +111,15 @@ def campaign_archive(*, campaign: Campaign) -> Campaign:
 
 
 def campaign_review(
-    *, campaign: Campaign, approve: bool, by_user: User | None = None, actor_label: str = ""
+    *,
+    campaign: Campaign,
+    approve: bool,
+    by_user: User | None = None,
+    actor_label: str = "",
+    ip: str | None = None,
 ) -> Campaign:
-    """Record staff's decision. Rejecting an active campaign also pauses it. Audit-logged."""
+    """Record staff's decision (the admin's list action and change page, `manage.py review_campaign`).
+    Rejecting an active campaign also pauses it. Audit-logged with who and from where."""
     now = timezone.now()
     with transaction.atomic():
         rows = Campaign.objects.filter(pk=campaign.pk)
@@ -124,10 +130,11 @@ def campaign_review(
             rows.update(review_status=ReviewStatus.REJECTED, status=paused, updated_at=now)
         audit_log_record(
             org=campaign.organization,
-            action="campaign_approved" if approve else "campaign_rejected",
-            target=f"campaign {campaign.public_id}",
+            action=AuditLog.Action.CAMPAIGN_APPROVE if approve else AuditLog.Action.CAMPAIGN_REJECT,
+            target=f"{campaign.name} ({campaign.public_id})",
             by_user=by_user,
             actor_label=actor_label,
+            ip=ip,
         )
         serving_changed_notify(organization_id=campaign.organization_id)
     campaign.refresh_from_db(fields=["status", "review_status", "updated_at"])

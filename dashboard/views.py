@@ -23,11 +23,14 @@ from django.utils.safestring import mark_safe
 from django.views import View
 
 from dashboard import charts, selectors
-from dashboard.forms import AllowlistForm
+from dashboard.forms import AllowlistForm, allowlist_leaves_out
+from files.models import StoredFile
+from files.selectors import stored_file_get, stored_file_list
+from files.services import stored_file_delete
 from thrad import ratelimit
 from thrad.clientip import request_ip
 from thrad.errors import FilesError, PlatformError, V1Error
-from thrad.models import ApiKey, Membership, Organization
+from thrad.models import ApiKey, AuditLog, Membership, Organization
 from thrad.services import (
     api_key_create,
     api_key_revoke,
@@ -35,24 +38,11 @@ from thrad.services import (
     audit_log_record,
     organization_ip_allowlist_set,
 )
-from uploads.files_selectors import stored_file_list
-from uploads.files_services import stored_file_delete
 
 SESSION_ORG = "dashboard_org"
 SESSION_SECRET = "dashboard_new_secret"
 SECRET_WAIT_SECONDS = 300  # a secret not shown within this time after the action is dropped
 LOGIN_LIMIT = ratelimit.Limit("dashboard-login", 20, 900)
-AUDIT_LABELS = {
-    "api_key.create": "Created key",
-    "api_key.rotate": "Rotated to key",
-    "api_key.revoke": "Revoked key",
-    "organization.ip_allowlist": "Set the IP allowlist to",
-    "organization.suspend": "Suspended the organization",
-    "organization.unsuspend": "Lifted the suspension of",
-    "organization.quota": "Set the storage quota to",
-    "organization.create": "Created the organization",
-    "file.delete": "Deleted the file",
-}
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -139,22 +129,34 @@ class FileListView(DashboardView):
 
 
 class FileDeleteView(DashboardView):
-    """Delete one stored file (bytes, row, quota given back) and record it in the audit log."""
+    """Delete one stored file (bytes, row, quota given back) after a confirmation page; audited."""
 
+    template_name = "dashboard/file_delete.html"
     nav = "files"
 
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not self.membership.can_manage:
+            raise PermissionDenied("Only owners and admins can delete files.")
+        return self.page({"file": self._file(request.GET.get("key", ""))})
+
     def post(self, request: HttpRequest) -> HttpResponse:
-        key = request.POST.get("key", "")
+        stored = self._file(request.POST.get("key", ""))
         try:
-            stored_file_delete(org=self.org, key=key)
-        except PlatformError.NOT_FOUND.exc as exc:
+            stored_file_delete(org=self.org, key=stored.key)
+        except PlatformError.NOT_FOUND.exc as exc:  # deleted by someone else meanwhile
             raise Http404("No such file.") from exc
         except PlatformError.STORAGE_UNAVAILABLE.exc:
             messages.error(request, "File storage is unavailable; nothing was deleted. Try again later.")
             return redirect("dashboard:files")
-        audit_log_record(action="file.delete", target=key[:200], **self.audit_kwargs())
-        messages.success(request, f"Deleted {key.rsplit('/', 1)[-1]}.")
+        audit_log_record(action=AuditLog.Action.FILE_DELETE, target=stored.key[:200], **self.audit_kwargs())
+        messages.success(request, f"Deleted {stored.filename}.")
         return redirect("dashboard:files")
+
+    def _file(self, key: str) -> StoredFile:
+        try:
+            return stored_file_get(org=self.org, key=key)
+        except PlatformError.NOT_FOUND.exc as exc:
+            raise Http404("No such file.") from exc
 
 
 class ApiKeyListView(DashboardView):
@@ -165,10 +167,7 @@ class ApiKeyListView(DashboardView):
         return self.page(
             {
                 "keys": selectors.api_key_overview(org=self.org),
-                "audit": [
-                    (entry, AUDIT_LABELS.get(entry.action, entry.action))
-                    for entry in selectors.audit_log_list(org=self.org)
-                ],
+                "audit": selectors.audit_log_list(org=self.org),
             }
         )
 
@@ -254,19 +253,31 @@ class ApiKeySecretView(DashboardView):
 
 
 class SecuritySettingsView(DashboardView):
+    """The Files API allowlist. A list that leaves out the user's own address is saved only once
+    they confirm, on a page that names the address and says its Files API calls will be refused."""
+
     template_name = "dashboard/security.html"
     nav = "security"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page({"form": AllowlistForm(initial={"ip_allowlist": self.org.ip_allowlist})})
+        form = self._form(initial={"ip_allowlist": self.org.ip_allowlist})
+        return self.page({"form": form, "saved_leaves_you_out": allowlist_leaves_out(self.org.ip_allowlist, form.your_ip)})  # fmt: skip
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = AllowlistForm(request.POST)
+        form = self._form(data=request.POST)
         if not form.is_valid():
             return self.page({"form": form}, status=400)
+        if form.needs_confirmation():
+            return self.page({"form": form, "confirming": True})
         changed = organization_ip_allowlist_set(cidrs=form.cleaned_data["ip_allowlist"], **self.audit_kwargs())  # fmt: skip
-        messages.success(request, "IP allowlist saved." if changed else "No changes to save.")
+        if changed and form.leaves_out_your_ip():
+            messages.warning(request, f"IP allowlist saved. Files API calls from your address {form.your_ip} are now refused.")  # fmt: skip
+        else:
+            messages.success(request, "IP allowlist saved." if changed else "No changes to save.")
         return redirect("dashboard:security")
+
+    def _form(self, **kwargs: Any) -> AllowlistForm:
+        return AllowlistForm(your_ip=request_ip(self.request), **kwargs)
 
     def page(self, context: dict[str, Any] | None = None, **kwargs: Any) -> HttpResponse:
         return super().page({"your_ip": request_ip(self.request), **(context or {})}, **kwargs)

@@ -105,12 +105,14 @@ class OrganizationAdmin(admin.ModelAdmin):
     ) -> None:
         super().save_model(request, obj, form, change)  # inside the admin's transaction
         if not change:
-            audit_log_record(org=obj, action="organization.create", target=obj.name, **staff_audit(request))
+            audit_log_record(
+                org=obj, action=AuditLog.Action.ORGANIZATION_CREATE, target=obj.name, **staff_audit(request)
+            )
             return
         if "storage_quota_bytes" in form.changed_data:
-            audit_log_record(org=obj, action="organization.quota", target=f"{obj.storage_quota_bytes} bytes", **staff_audit(request))  # fmt: skip
+            audit_log_record(org=obj, action=AuditLog.Action.ORGANIZATION_QUOTA, target=f"{obj.storage_quota_bytes} bytes", **staff_audit(request))  # fmt: skip
         if "ip_allowlist" in form.changed_data:
-            audit_log_record(org=obj, action="organization.ip_allowlist", target=allowlist_summary(obj.ip_allowlist), **staff_audit(request))  # fmt: skip
+            audit_log_record(org=obj, action=AuditLog.Action.ORGANIZATION_IP_ALLOWLIST, target=allowlist_summary(obj.ip_allowlist), **staff_audit(request))  # fmt: skip
 
     @admin.action(description="Suspend selected organizations")
     def suspend_organizations(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:

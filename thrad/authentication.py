@@ -41,12 +41,13 @@ class ApiKeyAuthentication(BaseAuthentication):
     """Every failure is one of two uniform 401s: the caller can't tell unknown from revoked."""
 
     accept_x_api_key = False
+    missing_key_message: str | None = None  # None: the registry's message (Bearer only)
 
     def authenticate(self, request: Request) -> tuple[KeyPrincipal, ApiKey]:
         header = request.META.get("HTTP_AUTHORIZATION")
         alt = request.META.get("HTTP_X_API_KEY") if self.accept_x_api_key else None
         if header is None and alt is None:
-            raise PlatformError.AUTH_REQUIRED()
+            raise PlatformError.AUTH_REQUIRED(self.missing_key_message)
         secret = bearer_token(header) if header is not None else alt
         if not secret or len(secret) > MAX_HEADER_LENGTH:
             raise PlatformError.INVALID_API_KEY()
@@ -61,9 +62,10 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 
 class ApiKeyOrHeaderAuthentication(ApiKeyAuthentication):
-    """Files API: the key may also come as `x-api-key: <key>`."""
+    """Files API: the key may also come as `x-api-key: <key>`, and the 401 says so."""
 
     accept_x_api_key = True
+    missing_key_message = "Send your API key as 'Authorization: Bearer <key>' or 'x-api-key: <key>'."
 
 
 def request_org(request: Any) -> Organization:

@@ -126,12 +126,29 @@ class ApiKey(models.Model):
 class AuditLog(models.Model):
     """Who did what to an organization's keys and settings, when, and from where."""
 
+    class Action(models.TextChoices):
+        """Every action the code records, with the words the dashboard and the admin show for it.
+
+        A label reads on its own and in front of the entry's target ("Revoked key ak_3f…")."""
+
+        API_KEY_CREATE = "api_key.create", "Created key"
+        API_KEY_ROTATE = "api_key.rotate", "Rotated to key"
+        API_KEY_REVOKE = "api_key.revoke", "Revoked key"
+        ORGANIZATION_CREATE = "organization.create", "Created the organization"
+        ORGANIZATION_QUOTA = "organization.quota", "Set the storage quota to"
+        ORGANIZATION_IP_ALLOWLIST = "organization.ip_allowlist", "Set the IP allowlist to"
+        ORGANIZATION_SUSPEND = "organization.suspend", "Suspended the organization"
+        ORGANIZATION_UNSUSPEND = "organization.unsuspend", "Lifted the suspension of"
+        CAMPAIGN_APPROVE = "campaign_approved", "Approved the campaign"
+        CAMPAIGN_REJECT = "campaign_rejected", "Rejected the campaign"
+        FILE_DELETE = "file.delete", "Deleted the file"
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(max_length=150, blank=True, help_text="e.g. 'cli', 'admin'.")
-    action = models.CharField(max_length=50)
+    action = models.CharField(max_length=50, choices=Action.choices)
     target = models.CharField(max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -27,18 +27,19 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 def audit_log_record(
     *,
     org: Organization,
-    action: str,
+    action: AuditLog.Action,
     target: str = "",
     by_user: User | None = None,
     actor_label: str = "",
     ip: str | None = None,
 ) -> AuditLog:
-    """Append one audit entry (who, what, when, from where)."""
+    """Append one audit entry (who, what, when, from where). The action must be one of
+    `AuditLog.Action`, so every entry has words to show; anything else is a ValueError."""
     return AuditLog.objects.create(
         organization=org,
         actor=by_user,
         actor_label=actor_label or (by_user.get_username() if by_user else ""),
-        action=action,
+        action=AuditLog.Action(action),
         target=target,
         ip_address=ip,
     )
@@ -77,7 +78,7 @@ def api_key_create(
     try:
         with transaction.atomic():
             api_key, secret = _insert_key(org=org, by_user=by_user, expires_at=expires_at)
-            audit_log_record(org=org, action="api_key.create", target=api_key.display_prefix,
+            audit_log_record(org=org, action=AuditLog.Action.API_KEY_CREATE, target=api_key.display_prefix,
                              by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
     except IntegrityError as exc:
         raise V1Error.ACTIVE_KEY_EXISTS() from exc
@@ -109,7 +110,7 @@ def api_key_rotate(
                 old.expires_at = min(grace_until, old.expires_at or grace_until)
                 old.save(update_fields=["status", "expires_at"])
             api_key, secret = _insert_key(org=org, by_user=by_user, expires_at=None)
-            audit_log_record(org=org, action="api_key.rotate", target=api_key.display_prefix,
+            audit_log_record(org=org, action=AuditLog.Action.API_KEY_ROTATE, target=api_key.display_prefix,
                              by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
     except IntegrityError as exc:  # a concurrent rotation won the race
         raise V1Error.ACTIVE_KEY_EXISTS("Another rotation happened at the same time; try again.") from exc
@@ -137,7 +138,7 @@ def api_key_revoke(
         api_key.status = ApiKey.Status.REVOKED
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["status", "revoked_at"])
-        audit_log_record(org=org, action="api_key.revoke", target=api_key.display_prefix,
+        audit_log_record(org=org, action=AuditLog.Action.API_KEY_REVOKE, target=api_key.display_prefix,
                          by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
     return api_key
 
@@ -186,7 +187,7 @@ def organization_ip_allowlist_set(
         if locked.ip_allowlist == canonical:
             return False
         Organization.objects.filter(pk=org.pk).update(ip_allowlist=canonical)
-        audit_log_record(org=org, action="organization.ip_allowlist", target=allowlist_summary(canonical),
+        audit_log_record(org=org, action=AuditLog.Action.ORGANIZATION_IP_ALLOWLIST, target=allowlist_summary(canonical),
                          by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
     org.ip_allowlist = canonical
     return True
@@ -207,7 +208,9 @@ def _suspension_set(*, org: Organization, suspended: bool, by_user: User | None,
             is_suspended=suspended, suspended_at=timezone.now() if suspended else None
         )
         if changed:
-            action = "organization.suspend" if suspended else "organization.unsuspend"
+            action = (
+                AuditLog.Action.ORGANIZATION_SUSPEND if suspended else AuditLog.Action.ORGANIZATION_UNSUSPEND
+            )
             audit_log_record(org=org, action=action, target=org.name,
                              by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
             transaction.on_commit(

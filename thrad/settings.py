@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "thrad",
     "uploads",
+    "files",
     "creatives",
     "bids",
     "dashboard",

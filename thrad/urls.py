@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
     path("", include("uploads.urls")),
+    path("", include("files.urls")),
     path("", include("creatives.urls")),
     path("", include("bids.urls")),
     # Last: any other path under an API prefix is a JSON 404 in its family's shape, in DEBUG too

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from thrad.admin import ReadOnlyAdmin
-from uploads.models import StoredFile, UploadedFile
+from uploads.models import UploadedFile
 
 
 @admin.register(UploadedFile)
@@ -11,16 +11,5 @@ class UploadedFileAdmin(ReadOnlyAdmin):
     list_display = ["file_id", "organization", "format", "size", "width", "height", "source", "created_at"]
     list_filter = ["format", "source"]
     search_fields = ["file_id", "sha256", "organization__name", "source_url"]
-    list_select_related = ["organization"]
-    date_hierarchy = "created_at"
-
-
-@admin.register(StoredFile)
-class StoredFileAdmin(ReadOnlyAdmin):
-    """Read-only: Files API objects are written and deleted only through the API (quota kept)."""
-
-    list_display = ["key", "organization", "filename", "mime_type", "size", "created_at"]
-    list_filter = ["mime_type", "is_image"]
-    search_fields = ["key", "filename", "organization__name"]
     list_select_related = ["organization"]
     date_hierarchy = "created_at"

@@ -1,4 +1,5 @@
-"""The SSRF-guarded HTTP fetch of an image URL (no Django here).
+"""The SSRF-guarded HTTP fetch of an image URL (no settings or models: the policy is passed in;
+failures are `V1Error` members).
 
 urllib3 both parses the URL and connects, so the host we check is the host the client uses.
 Inside the connection's connect step the host is resolved once (an injectable resolver), every
@@ -22,6 +23,7 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError
 
+from thrad.errors import V1Error
 from uploads import ssrf
 
 logger = logging.getLogger(__name__)
@@ -32,17 +34,18 @@ USER_AGENT = "Thrad-ImageFetcher/1.0"
 
 
 class FetchError(Exception):
-    """`code` is the contract's error code; `message` is safe to show to the caller."""
+    """`error` is the contract's code (a V1Error member); `message` is safe to show to the caller.
+    A task result carries `error.code`, read back with `V1Error.from_code`."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, error: V1Error, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.error = error
         self.message = message
 
 
 class AddressRefused(FetchError):
     def __init__(self, message: str) -> None:
-        super().__init__("invalid_image_url", message)
+        super().__init__(V1Error.INVALID_IMAGE_URL, message)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class FetchPolicy:
     def remaining(self) -> float:
         left = self.deadline - time.time()
         if left <= 0:
-            raise FetchError("image_fetch_failed", "Fetching the image took too long.")
+            raise FetchError(V1Error.IMAGE_FETCH_FAILED, "Fetching the image took too long.")
         return left
 
     def as_json(self) -> dict[str, Any]:
@@ -110,9 +113,9 @@ class AddressGuard:
         try:
             found = self.resolve(host, port)
         except (OSError, UnicodeError) as exc:
-            raise FetchError("invalid_image_url", "The image host name does not resolve.") from exc
+            raise FetchError(V1Error.INVALID_IMAGE_URL, "The image host name does not resolve.") from exc
         if not found:
-            raise FetchError("invalid_image_url", "The image host name does not resolve.")
+            raise FetchError(V1Error.INVALID_IMAGE_URL, "The image host name does not resolve.")
         return found
 
     def connect(self, host: str, port: int, timeout: float | None, options: Any) -> socket.socket:
@@ -129,7 +132,7 @@ class AddressGuard:
             except OSError as exc:
                 sock.close()
                 last_error = exc
-        raise FetchError("image_fetch_failed", "Could not connect to the image host.") from last_error
+        raise FetchError(V1Error.IMAGE_FETCH_FAILED, "Could not connect to the image host.") from last_error
 
 
 class _GuardedConnectionMixin:
@@ -168,7 +171,7 @@ def fetch(url: str, out: IO[bytes], *, policy: FetchPolicy, resolve: Resolver = 
     try:
         parsed = ssrf.check_url(url)
     except ssrf.UrlRefused as exc:
-        raise FetchError("invalid_image_url", exc.message) from exc
+        raise FetchError(V1Error.INVALID_IMAGE_URL, exc.message) from exc
     pool = _pool(parsed, AddressGuard(policy, resolve), ca_certs)
     try:
         response = _request(pool, parsed.request_uri, policy)
@@ -189,18 +192,18 @@ def _request(pool: urllib3.HTTPConnectionPool, path: str, policy: FetchPolicy) -
         response = pool.urlopen("GET", path, headers=headers, redirect=False, retries=False, timeout=timeout,
                                 preload_content=False, decode_content=False, assert_same_host=False)  # fmt: skip
     except (HTTPError, OSError) as exc:
-        raise FetchError("image_fetch_failed", "The image could not be fetched.") from exc
+        raise FetchError(V1Error.IMAGE_FETCH_FAILED, "The image could not be fetched.") from exc
     if 300 <= response.status < 400:
         response.close()
-        raise FetchError("too_many_redirects", "The image URL answered with a redirect; redirects are not followed.")  # fmt: skip
+        raise FetchError(V1Error.TOO_MANY_REDIRECTS, "The image URL answered with a redirect; redirects are not followed.")  # fmt: skip
     if not 200 <= response.status < 300:
         response.close()
-        raise FetchError("image_fetch_failed", f"The image URL answered with HTTP status {response.status}.")  # fmt: skip
+        raise FetchError(V1Error.IMAGE_FETCH_FAILED, f"The image URL answered with HTTP status {response.status}.")  # fmt: skip
     return response
 
 
 def _too_large(policy: FetchPolicy) -> FetchError:
-    return FetchError("file_too_large", f"The image is larger than {policy.max_bytes} bytes.")
+    return FetchError(V1Error.FILE_TOO_LARGE, f"The image is larger than {policy.max_bytes} bytes.")
 
 
 def _read_body(response: Any, out: IO[bytes], policy: FetchPolicy) -> int:
@@ -215,7 +218,7 @@ def _read_body(response: Any, out: IO[bytes], policy: FetchPolicy) -> int:
         try:
             chunk = response.read1(CHUNK_SIZE)
         except (HTTPError, OSError) as exc:
-            raise FetchError("image_fetch_failed", "The image download failed or timed out.") from exc
+            raise FetchError(V1Error.IMAGE_FETCH_FAILED, "The image download failed or timed out.") from exc
         if not chunk:
             return total
         total += len(chunk)

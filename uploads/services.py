@@ -6,7 +6,6 @@ chose, and returns the image's metadata; the web process then writes the row. No
 behind on failure: no row without bytes, no bytes without a row.
 """
 
-import hashlib
 import logging
 import secrets
 import tempfile
@@ -19,23 +18,18 @@ from django.core.files.uploadedfile import UploadedFile as UploadedPart
 from django.db import transaction
 from django.utils import timezone
 
+from filecheck import ImageInfo
 from thrad import storage
 from thrad.clientip import parse_networks
 from thrad.errors import ApplicationError, PlatformError, V1Error
 from thrad.models import ApiKey, Organization
-from uploads import fetch, sniff, ssrf
+from thrad.request_body import is_oversized
+from uploads import fetch, ssrf
 from uploads.models import UploadedFile
-from uploads.streaming import is_oversized
+from uploads.validation import EXTENSIONS, MAX_BYTES, image_check
 
 logger = logging.getLogger("uploads")
 
-MAX_BYTES = 5 * 1024 * 1024
-FORMATS = ("PNG", "JPEG", "WEBP")
-EXTENSIONS = ("png", "jpg", "webp")
-# Decoding holds every pixel in memory, so the pixel cap is a memory budget of about 100 MB
-# per image: Pillow holds PNG at 4 bytes a pixel and WebP at about 16 (its animation decoder
-# keeps two canvases and a copy); JPEG is decoded at 1/8 scale, so sniff's 50 MP cap applies.
-PIXEL_CAPS = {"JPEG": sniff.MAX_PIXELS, "PNG": 25_000_000, "WEBP": 6_250_000}
 _FORMAT_FIELD = {"PNG": UploadedFile.Format.PNG, "JPEG": UploadedFile.Format.JPEG, "WEBP": UploadedFile.Format.WEBP}  # fmt: skip
 
 
@@ -45,53 +39,6 @@ def upload_error(code: str, message: str | None = None, *, param: str | None) ->
     if code == PlatformError.STORAGE_UNAVAILABLE.code:
         return PlatformError.STORAGE_UNAVAILABLE(message)
     return V1Error.from_code(code)(message, param=param)
-
-
-# --- validation ------------------------------------------------------------------------------
-
-
-def _looks_like_text(head: bytes) -> bool:
-    """SVG, HTML, JSON, CSV...: a real file of another type, not a broken image."""
-    if not head or b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start >= len(head) - 3  # only a character cut by the end of the sample
-    return True
-
-
-def image_check(fp: IO[bytes]) -> tuple[sniff.ImageInfo, int, str]:
-    """Judge `fp` by its bytes alone: (image info, size, sha256 hex) or the contract's error
-    (`invalid_file`, `unsupported_mimetype`, `file_too_large`) with param None."""
-    size, digest = _size_and_digest(fp)
-    if size > MAX_BYTES:
-        raise V1Error.FILE_TOO_LARGE()
-    head = fp.read(512)
-    fp.seek(0)
-    try:
-        info = sniff.image_info(fp, formats=FORMATS, max_pixels=pixel_cap(sniff.magic_kind(head)))
-    except sniff.SniffError as exc:
-        if exc.code == "unsupported" or (sniff.magic_kind(head) is None and _looks_like_text(head)):
-            raise V1Error.UNSUPPORTED_MIMETYPE() from exc
-        raise V1Error.INVALID_FILE(exc.message) from exc
-    return info, size, digest
-
-
-def pixel_cap(kind: str | None) -> int:
-    """The most pixels an image of `kind` may have."""
-    return PIXEL_CAPS.get(kind or "", sniff.MAX_PIXELS)
-
-
-def _size_and_digest(fp: IO[bytes]) -> tuple[int, str]:
-    fp.seek(0)
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in iter(lambda: fp.read(64 * 1024), b""):
-        size += len(chunk)
-        digest.update(chunk)
-    fp.seek(0)
-    return size, digest.hexdigest()
 
 
 # --- storage ---------------------------------------------------------------------------------
@@ -137,7 +84,7 @@ def _row_create(*, org: Organization, api_key: ApiKey | None, name: str, meta: d
         raise
 
 
-def _meta(info: sniff.ImageInfo, size: int, digest: str) -> dict[str, Any]:
+def _meta(info: ImageInfo, size: int, digest: str) -> dict[str, Any]:
     return {"format": info.format, "ext": info.ext, "size": size, "sha256": digest,
             "width": info.width, "height": info.height}  # fmt: skip
 
@@ -147,10 +94,8 @@ def _meta(info: sniff.ImageInfo, size: int, digest: str) -> dict[str, Any]:
 
 def upload_create_from_file(*, org: Organization, api_key: ApiKey | None, part: UploadedPart) -> UploadedFile:
     """Validate an uploaded file part, store it and record it. Errors carry param `file`."""
-    if is_oversized(part):
-        raise V1Error.FILE_TOO_LARGE(param="file")
     try:
-        info, size, digest = image_check(part)
+        info, size, digest = image_check(part, oversized=is_oversized(part))
     except ApplicationError as exc:
         exc.param = "file"
         raise
@@ -222,7 +167,7 @@ def image_fetch_store(*, url: str, stem: str, policy: fetch.FetchPolicy) -> dict
             name = f"{stem}.{info.ext}"
             image_store(name=name, fp=out, replace=True)
         except fetch.FetchError as exc:
-            return {"ok": False, "code": exc.code, "message": exc.message}
+            return {"ok": False, "code": exc.error.code, "message": exc.message}
         except ApplicationError as exc:
             return {"ok": False, "code": exc.code, "message": exc.message}
     return {"ok": True, "name": name, **_meta(info, size, digest)}

@@ -5,6 +5,7 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from thrad.errors import V1Error
 from uploads import services
 from uploads.fetch import FetchPolicy
 
@@ -22,7 +23,11 @@ def fetch_image(url: str, stem: str, policy: dict[str, Any]) -> dict[str, Any]:
         return services.image_fetch_store(url=url, stem=stem, policy=FetchPolicy.from_json(policy))
     except SoftTimeLimitExceeded:
         services.stored_image_discard(stem=stem)
-        return {"ok": False, "code": "image_fetch_failed", "message": "Fetching the image took too long."}
+        return {
+            "ok": False,
+            "code": V1Error.IMAGE_FETCH_FAILED.code,
+            "message": "Fetching the image took too long.",
+        }
 
 
 @shared_task(name="uploads.tasks.stored_image_cleanup", soft_time_limit=50, time_limit=60, acks_late=True,

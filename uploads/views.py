@@ -12,16 +12,19 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from filecheck.images import policy_text
+from filecheck.streaming import BodyTooLarge
 from thrad.api import V1Api
 from thrad.errors import V1Error
 from thrad.models import ApiKey
+from thrad.request_body import CappedUploadHandler, limit_request_body
 from thrad.schema import V1ErrorSerializer, v1_error_responses
 from uploads import services
-from uploads.streaming import BodyTooLarge, CappedUploadHandler, limit_request_body
+from uploads.validation import FORMATS, MAX_BYTES
 
 # Multipart headers and boundaries around the one file part; a body past this is refused
 # from its Content-Length, or as soon as that many bytes have streamed in.
-MULTIPART_MAX_BODY = services.MAX_BYTES + 256 * 1024
+MULTIPART_MAX_BODY = MAX_BYTES + 256 * 1024
 JSON_MAX_BODY = 16 * 1024
 ONE_OF = "Send exactly one of a multipart 'file' part or a JSON 'image_url'."
 
@@ -29,10 +32,8 @@ UPLOAD_DESCRIPTION = f"""
 Send exactly one of: `multipart/form-data` with a `file` part, or `application/json`
 `{{"image_url": "https://..."}}` (fetched by the server). Other form fields and JSON keys are
 ignored. PNG, JPEG or WebP, at most 5 MB (5 × 1024 × 1024 bytes), judged from the bytes alone
-(the filename and any Content-Type are ignored) and fully decoded. Decompression bombs are
-`invalid_file`: at most {services.pixel_cap("JPEG") / 1e6:g} megapixels for JPEG,
-{services.pixel_cap("PNG") / 1e6:g} for PNG and {services.pixel_cap("WEBP") / 1e6:g} for WebP
-(a decoding-memory budget per format).
+(the filename and any Content-Type are ignored) and decoded. Decompression bombs are
+`invalid_file`; the image policy, shared with the Files API: {policy_text(FORMATS)}.
 
 URL fetches run in a background task; the request waits for it. Absolute http(s) URLs only,
 any port, no user@, backslashes, whitespace or control characters; every address the host
@@ -123,7 +124,7 @@ def _parse_multipart(request: Request) -> tuple[Any, Any]:
 
 def _parse_capped(request: Request) -> tuple[Any, Any]:
     django_request = request._request
-    handler = CappedUploadHandler(django_request, max_file_bytes=services.MAX_BYTES)
+    handler = CappedUploadHandler(django_request, max_file_bytes=MAX_BYTES)
     django_request.upload_handlers = [handler]
     try:
         limit_request_body(django_request, MULTIPART_MAX_BODY)

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.utils.html import strip_tags
 from rest_framework.test import APIClient
 
 from thrad.models import ApiKey, AuditLog
-from thrad.services import api_key_rotate
+from thrad.services import api_key_rotate, audit_log_record
 
 KEYS = "/dashboard/settings/api-keys"
 SECRET_PAGE = f"{KEYS}/new-secret"
@@ -198,3 +199,20 @@ def test_the_audit_log_believes_forwarded_addresses_only_from_trusted_proxies(
     client.get(SECRET_PAGE)
     client.post(f"{KEYS}/rotate", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.1")
     assert AuditLog.objects.filter(action="api_key.rotate").order_by("-id").first().ip_address == "192.0.2.1"
+
+
+@pytest.mark.parametrize("action", list(AuditLog.Action), ids=str)
+def test_every_audit_action_reads_as_words_never_as_its_code(admin_client_for, owner, action):
+    AuditLog.objects.all().delete()
+    audit_log_record(org=owner.org, action=action, target="the target", actor_label="olive")
+    html = admin_client_for(owner).get(KEYS).content.decode()
+    shown = strip_tags(html.split('id="audit-heading"')[1])
+    assert f"{action.label} the target" in " ".join(shown.split())
+    assert action.value not in shown
+    assert not re.search(r"\b[a-z]+(?:[._][a-z]+)+\b", shown), "a raw code is on the page"
+
+
+def test_an_action_without_words_is_never_recorded(owner):
+    with pytest.raises(ValueError, match="campaign_paused"):
+        audit_log_record(org=owner.org, action="campaign_paused")  # type: ignore[arg-type]
+    assert not AuditLog.objects.filter(action="campaign_paused").exists()

@@ -160,7 +160,7 @@ def test_owners_and_admins_may_change_settings(client, owner, role):
     user = get_user_model().objects.create_user("ada", password="pw-123456789")
     Membership.objects.create(user=user, organization=owner.org, role=role)
     client.force_login(user)
-    response = client.post("/dashboard/settings/security", {"ip_allowlist": "10.0.0.0/8"})
+    response = client.post("/dashboard/settings/security", {"ip_allowlist": "10.0.0.0/8", "confirm_lockout": "on"})  # fmt: skip
     assert response.status_code == 302
     owner.org.refresh_from_db()
     assert owner.org.ip_allowlist == ["10.0.0.0/8"]

@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
-from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from PIL import Image
 
 from creatives.models import Campaign
 from thrad.models import AuditLog, Membership
-from thrad.services import organization_create
+from thrad.services import api_key_create, organization_create
 
 pytestmark = pytest.mark.browser
 
@@ -195,8 +194,50 @@ def test_the_allowlist_shows_each_bad_line_then_saves_a_fixed_list(page, live_se
     _screenshots(page, "security-errors", reload=False)
     box.fill("10.0.0.0/8\n2001:db8::/32")
     page.get_by_role("button", name="Save allowlist").click()
-    assert page.get_by_text("IP allowlist saved.").is_visible()
+    # The browser calls from 127.0.0.1, which the list leaves out: nothing is saved until confirmed.
+    warning = page.get_by_role("alert")
+    assert "Your own address 127.0.0.1 is not in this list." in warning.inner_text()
+    assert "Files API calls from 127.0.0.1 are refused with 403 ip_not_allowed" in warning.inner_text()
     assert box.input_value() == "10.0.0.0/8\n2001:db8::/32"
+    olive.memberships.get().organization.refresh_from_db()
+    assert olive.memberships.get().organization.ip_allowlist == []
+    _screenshots(page, "security-confirm", reload=False)
+    page.get_by_role("button", name="Save allowlist").click()  # without ticking the box: asked again
+    assert page.get_by_role("alert").is_visible()
+    page.get_by_label("Save anyway: Files API calls from 127.0.0.1 will be refused").check()
+    page.get_by_role("button", name="Save allowlist").click()
+    page.wait_for_url("**/settings/security")
+    assert page.get_by_text("IP allowlist saved. Files API calls from your address 127.0.0.1 are now refused.").is_visible()  # fmt: skip
+    assert page.get_by_text("is outside the saved list").is_visible()
+    assert box.input_value() == "10.0.0.0/8\n2001:db8::/32"
+    _screenshots(page, "security-saved", reload=False)
+
+
+def test_deleting_a_file_asks_first_and_cancel_keeps_it(page, live_server, olive):
+    acme = olive.memberships.get().organization
+    _key, secret = api_key_create(org=acme)
+    sent = requests.post(f"{live_server.url}/api/v1/upload", headers={"x-api-key": secret},
+                         files={"files": ("notes.txt", b"hello", "text/plain")}, timeout=30)  # fmt: skip
+    assert sent.status_code == 200, sent.text
+    _log_in(page, "olive")
+    page.get_by_role("link", name="Files", exact=True).click()
+    page.wait_for_url("**/dashboard/files")
+    _screenshots(page, "files")
+    page.get_by_role("link", name="Delete notes.txt…").click()
+    page.wait_for_url(re.compile(r"/dashboard/files/delete\?key="))
+    assert page.get_by_role("heading", name="Delete notes.txt?").is_visible()
+    assert page.get_by_text("This cannot be undone.").is_visible()
+    _screenshots(page, "file-delete")
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_url("**/dashboard/files")
+    assert page.get_by_role("rowheader", name="notes.txt").is_visible()  # nothing deleted
+    page.get_by_role("link", name="Delete notes.txt…").click()
+    page.get_by_role("button", name="Delete file").click()
+    page.wait_for_url("**/dashboard/files")
+    assert page.get_by_text("Deleted notes.txt.").is_visible()
+    assert page.get_by_role("rowheader", name="notes.txt").count() == 0
+    gone = requests.get(f"{live_server.url}/api/v1/files", headers={"x-api-key": secret}, timeout=30)
+    assert gone.json()["files"] == []
 
 
 def test_a_user_of_two_organizations_switches_between_them(page, live_server, olive):
@@ -238,26 +279,57 @@ def test_staff_issue_a_key_in_the_admin_and_see_its_secret_once(page, live_serve
     assert page.get_by_text(re.compile(r"ak_[0-9a-f]{12}_…")).count() == 1
 
 
-@pytest.mark.xfail(
-    not admin.site.is_registered(Campaign),
-    reason="needs the campaign review queue of creatives/admin.py (action approve_campaigns); runs once merged",
-    strict=True,
-)
 def test_staff_approve_a_campaign_from_the_admin_review_queue(page, live_server, transactional_db):
-    """Needs the creatives branch: its Campaign admin with the `approve_campaigns` action."""
-    assert admin.site.is_registered(Campaign), "creatives/admin.py does not register Campaign yet"
     get_user_model().objects.create_superuser("sam", "sam@example.com", PASSWORD)
     org = organization_create(name="Acme")
     campaign = Campaign.objects.create(organization=org, name="Needs review", start_time=timezone.now(),
                                        lifetime_spend_limit_micros=10_000_000)  # fmt: skip
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("sam")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    _admin_log_in(page, "sam")
     page.goto("/admin/creatives/campaign/?review_status__exact=in_review")
     page.get_by_role("row", name=re.compile("Needs review")).get_by_role("checkbox").check()
     page.locator("select[name=action]").select_option("approve_campaigns")
     page.get_by_role("button", name="Go").click()
     page.wait_for_load_state()
+    assert page.get_by_text("Campaign “Needs review” approved.").is_visible()
     campaign.refresh_from_db()
     assert campaign.review_status == "approved"
+
+
+def test_staff_approve_on_the_campaign_page_and_the_advertiser_reads_it_in_words(page, browser, live_server, olive):  # fmt: skip
+    get_user_model().objects.create_superuser("sam", "sam@example.com", PASSWORD)
+    acme = olive.memberships.get().organization
+    Campaign.objects.filter(organization=acme).update(review_status="approved")  # only the new one waits
+    Campaign.objects.create(organization=acme, name="Autumn launch", start_time=timezone.now(),
+                            lifetime_spend_limit_micros=10_000_000)  # fmt: skip
+    _admin_log_in(page, "sam")
+    page.get_by_role("link", name="Campaigns in review").click()
+    page.wait_for_url("**/admin/creatives/campaigninreview/")
+    assert page.get_by_role("heading", name="Campaign review queue").is_visible()
+    assert page.get_by_text("1 campaign in review").is_visible()
+    page.get_by_role("link", name="Autumn launch").click()
+    page.get_by_role("button", name="Approve").wait_for()
+    assert page.get_by_role("button", name="Save").count() == 0
+    _screenshots(page, "admin-campaign-review")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url("**/admin/creatives/campaigninreview/")
+    assert page.get_by_text("Campaign “Autumn launch” approved.").is_visible()
+    assert page.get_by_text("0 campaigns in review").is_visible()
+    _screenshots(page, "admin-review-queue-empty", reload=False)
+    assert Campaign.objects.get(name="Autumn launch").review_status == "approved"
+    page.goto("/admin/thrad/auditlog/")
+    assert page.get_by_role("row", name=re.compile("Approved the campaign")).is_visible()
+    _screenshots(page, "admin-audit-log")
+
+    advertiser = browser.new_context(base_url=live_server.url, viewport=WIDTHS["desktop"])
+    try:
+        tab = advertiser.new_page()
+        _log_in(tab, "olive")
+        tab.get_by_role("link", name="API keys").click()
+        tab.wait_for_url("**/settings/api-keys")
+        audit = tab.locator("section", has=tab.get_by_role("heading", name="Audit log")).inner_text()
+        assert "Approved the campaign Autumn launch" in audit and "sam (staff)" in audit
+        assert "campaign_approved" not in audit
+        tab.locator("#audit-heading").scroll_into_view_if_needed()
+        _screenshots(tab, "audit-log")
+    finally:
+        advertiser.close()

@@ -101,8 +101,8 @@ def test_the_files_page_lists_the_organizations_files_newest_first(owner_client,
 def test_deleting_a_file_from_the_dashboard_frees_its_quota_and_is_audited(owner_client, owner):
     from django.core.files.storage import default_storage
 
+    from files.models import StoredFile
     from thrad.models import AuditLog
-    from uploads.models import StoredFile
 
     key = _upload(owner, "notes.txt", b"12345")
     response = owner_client.post("/dashboard/files/delete", {"key": key})
@@ -115,13 +115,35 @@ def test_deleting_a_file_from_the_dashboard_frees_its_quota_and_is_audited(owner
     assert entry.target == key and entry.actor == owner.user
 
 
+def test_delete_on_the_files_page_asks_for_confirmation_before_deleting(owner_client, owner):
+    from files.models import StoredFile
+
+    key = _upload(owner, "notes.txt", b"12345")
+    listing = owner_client.get("/dashboard/files").content.decode()
+    (confirm_url,) = re.findall(r'href="(/dashboard/files/delete\?key=[^"]+)"[^>]*>Delete…</a>', listing)
+    assert 'method="post"' not in listing.split('id="files-heading"')[1]  # no one-click delete
+    page = owner_client.get(confirm_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'Delete <span class="filename">notes.txt</span>?' in html
+    assert "This cannot be undone." in html and ">Cancel</a>" in html
+    assert f'<input type="hidden" name="key" value="{key}">' in html
+    assert StoredFile.objects.filter(key=key).exists()  # looking at the question deletes nothing
+    done = owner_client.post("/dashboard/files/delete", {"key": key}, follow=True)
+    assert "Deleted notes.txt." in done.content.decode()
+    assert not StoredFile.objects.filter(key=key).exists()
+
+
 def test_members_cannot_delete_files_and_outsiders_cannot_reach_them(client, owner, member, outsider):
-    from uploads.models import StoredFile
+    from files.models import StoredFile
 
     key = _upload(owner, "notes.txt", b"12345")
     client.force_login(member.user)
+    assert client.get("/dashboard/files/delete", {"key": key}).status_code == 403
     assert client.post("/dashboard/files/delete", {"key": key}).status_code == 403
+    assert "Delete…" not in client.get("/dashboard/files").content.decode()
     client.force_login(outsider.user)
+    assert client.get("/dashboard/files/delete", {"key": key}).status_code == 404
     assert client.post("/dashboard/files/delete", {"key": key}).status_code == 404
     assert StoredFile.objects.filter(key=key).exists()
 

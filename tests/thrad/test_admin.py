@@ -4,9 +4,11 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils.html import strip_tags
 from rest_framework.test import APIClient
 
 from thrad.models import ApiKey, AuditLog, Membership, Organization
+from thrad.services import audit_log_record
 
 SECRET_RE = re.compile(r'value="(ak_[0-9a-f]{12}_[0-9A-Za-z]{40})"')
 KEYS = "/admin/thrad/apikey/"
@@ -200,3 +202,13 @@ def test_the_audit_log_is_read_only(staff, owner):
     assert staff.get("/admin/thrad/auditlog/").status_code == 200
     assert staff.get("/admin/thrad/auditlog/add/").status_code == 403
     assert staff.get(f"/admin/thrad/auditlog/{entry.pk}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize("action", list(AuditLog.Action), ids=str)
+def test_the_audit_log_list_shows_each_action_in_words(staff, owner, action):
+    AuditLog.objects.all().delete()
+    audit_log_record(org=owner.org, action=action, target="the target")
+    html = staff.get("/admin/thrad/auditlog/").content.decode()
+    rows = strip_tags(html[html.index('id="result_list"') :])
+    assert action.label in rows
+    assert action.value not in strip_tags(html)

@@ -33,6 +33,23 @@ def test_no_authorization_header_is_auth_required(anon_client):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize(("method", "path"), [("get", "/api/v1/files"), ("post", "/api/v1/upload"), ("delete", "/api/v1/files/files/x/y.txt")])  # fmt: skip
+def test_the_files_api_says_both_ways_to_send_the_key(anon_client, method, path):
+    response = getattr(anon_client, method)(path)
+    assert response.status_code == 401
+    assert response.json() == {
+        "success": False,
+        "error": {
+            "code": "auth_required",
+            "message": "Send your API key as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
+        },
+    }
+
+
+def test_the_v1_api_names_only_the_bearer_header_it_accepts(anon_client):
+    assert _error(anon_client.get(URL))["message"] == "Send your API key as 'Authorization: Bearer <key>'."
+
+
 @pytest.mark.parametrize(
     "header",
     [

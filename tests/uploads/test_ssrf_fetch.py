@@ -68,7 +68,7 @@ class Resolver:
 def fetch_code(url: str, **kwargs) -> str:
     with pytest.raises(FetchError) as caught:
         fetch(url, io.BytesIO(), **kwargs)
-    return caught.value.code
+    return caught.value.error.code
 
 
 @pytest.mark.parametrize(
@@ -248,7 +248,7 @@ def test_a_refused_address_is_not_named_in_the_message(answer):
             fetch(
                 "http://intranet.example.com/a.png", io.BytesIO(), policy=policy(), resolve=Resolver(answer)
             )
-    assert caught.value.code == "invalid_image_url"
+    assert caught.value.error.code == "invalid_image_url"
     assert "never fetched" in caught.value.message
     for address in answer:
         assert address not in caught.value.message
@@ -267,7 +267,7 @@ def test_the_deny_list_refuses_a_public_address_even_when_everything_is_allowed(
     with connects() as seen:
         with pytest.raises(FetchError) as caught:
             fetch(url, io.BytesIO(), policy=denying, resolve=Resolver(["168.63.129.16"]))
-    assert caught.value.code == "invalid_image_url"
+    assert caught.value.error.code == "invalid_image_url"
     assert "168.63.129.16" not in caught.value.message
     assert seen == []
 

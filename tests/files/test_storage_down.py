@@ -17,8 +17,8 @@ from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.uploads.files_samples import FILES, UPLOAD, org_used
-from uploads.models import StoredFile
+from files.models import StoredFile
+from tests.files.samples import FILES, UPLOAD, org_used
 
 pytestmark = pytest.mark.django_db
 

@@ -1,24 +1,25 @@
 """What a Files API part is: its type from the bytes, double-checked against its name.
 
-Pure functions (no database, no storage). The order of the checks decides the error code:
-blocked extension, size, empty, extension not accepted, content (type from the bytes), then
-the bytes and the extension must agree.
+No database, no storage. The name rules (blocked extensions, safe names) are the Files API's
+own; the bytes are judged by `filecheck` (magic numbers, the one image policy, text and JSON),
+whose reasons map to this contract's codes in `FILES_REASONS`. The order of the checks decides
+the error code: blocked extension, size, empty, extension not accepted, content (type from the
+bytes), then the bytes and the extension must agree.
 """
 
-import codecs
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
-from uploads import sniff
+import filecheck
+from filecheck import Reason
+from thrad.errors import FilesError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
 MAX_STORED_NAME = 100
-_CHUNK = 64 * 1024
 
 IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 TEXT_TYPES = frozenset({"text/csv", "text/markdown", "text/plain"})
@@ -53,13 +54,31 @@ _NOT_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _LEADING_ALNUM = re.compile(r"[0-9a-z]*")
 
 
-class PartRejected(Exception):
-    """A part that is not stored; `code` is the per-file error code of the contract."""
+# Every filecheck reason, as this contract's per-file code.
+FILES_REASONS: dict[Reason, FilesError] = {
+    Reason.EMPTY: FilesError.INVALID_FILE,
+    Reason.TOO_LARGE: FilesError.FILE_TOO_LARGE,
+    Reason.UNRECOGNISED: FilesError.INVALID_FILE,
+    Reason.TEXT: FilesError.INVALID_FILE,
+    Reason.OTHER_KIND: FilesError.TYPE_MISMATCH,
+    Reason.CORRUPT: FilesError.INVALID_FILE,
+    Reason.TOO_MANY_PIXELS: FilesError.INVALID_FILE,
+    Reason.NOT_TEXT: FilesError.INVALID_FILE,
+    Reason.NOT_JSON: FilesError.INVALID_FILE,
+}
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class PartRejected(Exception):
+    """A part that is not stored; `error` is the contract's per-file code, `message` says why."""
+
+    def __init__(self, error: FilesError, message: str | None = None) -> None:
+        self.error = error
+        self.message = message or error.message
+        super().__init__(self.message)
+
+    @classmethod
+    def from_refused(cls, refused: filecheck.Refused) -> "PartRejected":
+        return cls(FILES_REASONS[refused.reason], refused.message)
 
 
 @dataclass(frozen=True)
@@ -123,85 +142,47 @@ def _ascii(text: str) -> str:
 def check_name_and_size(name: str, size: int, *, oversized: bool = False) -> str:
     """The MIME type the name promises; raises PartRejected for the checks that need no bytes."""
     if ext := blocked_extension(name):
-        raise PartRejected("blocked_extension", f".{ext} files are never accepted.")
-    if oversized or size > MAX_FILE_BYTES:
-        raise PartRejected("file_too_large", "The file is larger than 10 MB.")
-    if size == 0:
-        raise PartRejected("invalid_file", "The file is empty.")
+        raise PartRejected(FilesError.BLOCKED_EXTENSION, f".{ext} files are never accepted.")
+    try:
+        filecheck.size_check(size, limit=MAX_FILE_BYTES, oversized=oversized)
+    except filecheck.Refused as refused:
+        raise PartRejected.from_refused(refused) from refused
     mime = expected_mime(name)
     if mime is None:
         accepted = " ".join(f".{e}" for e in ACCEPTED)
-        raise PartRejected("unsupported_type", f"This type of file is not accepted ({accepted}).")
+        raise PartRejected(FilesError.UNSUPPORTED_TYPE, f"This type of file is not accepted ({accepted}).")
     return mime
 
 
 def detect(fp: IO[bytes], expected: str) -> str:
     """The MIME type of the bytes in `fp`, for a file whose name promises `expected`.
 
-    Known binary signatures decide (images must decode fully, within the pixel cap); bytes with
-    no signature are held to the text rule of the promised type.
+    Known binary signatures decide (images must decode under the image policy); bytes with no
+    signature are held to the text rule of the promised type.
     """
     fp.seek(0)
-    kind = sniff.magic_kind(fp.read(16))
+    kind = filecheck.magic_kind(fp.read(16))
     fp.seek(0)
-    if kind in IMAGE_FORMATS:
-        return _image_mime(fp)
-    if kind == "PDF":
-        return "application/pdf"
-    if kind is not None:
-        raise PartRejected("type_mismatch", f"The bytes are {kind}, not what the file name says.")
-    if expected == "application/json":
-        _check_json(fp)
-        return expected
-    if expected in TEXT_TYPES:
-        _check_text(fp)
-        return expected
-    raise PartRejected("invalid_file", "The bytes are not a readable file of the type its name says.")
-
-
-def _image_mime(fp: IO[bytes]) -> str:
     try:
-        return sniff.image_info(fp, formats=IMAGE_FORMATS).mime
-    except sniff.SniffError as exc:
-        raise PartRejected("invalid_file", exc.message) from exc
-
-
-def _check_text(fp: IO[bytes]) -> None:
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    try:
-        for chunk in iter(lambda: fp.read(_CHUNK), b""):
-            if b"\x00" in chunk:
-                raise PartRejected("invalid_file", "Text files must not contain NUL bytes.")
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise PartRejected("invalid_file", "Text files must be valid UTF-8.") from exc
-    finally:
-        fp.seek(0)
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-# Validates without keeping the values: numbers and objects become None as they are read.
-_JSON = json.JSONDecoder(
-    parse_float=lambda _: None, parse_int=lambda _: None, parse_constant=_no_constants,
-    object_pairs_hook=lambda _: None,
-)  # fmt: skip
-
-
-def _check_json(fp: IO[bytes]) -> None:
-    data = fp.read()
-    fp.seek(0)
-    if b"\x00" in data:
-        raise PartRejected("invalid_file", "JSON files must not contain NUL bytes.")
-    try:
-        _JSON.decode(data.decode("utf-8").removeprefix("\ufeff"))
-    except UnicodeDecodeError as exc:
-        raise PartRejected("invalid_file", "JSON files must be valid UTF-8.") from exc
-    except (ValueError, RecursionError) as exc:
-        raise PartRejected("invalid_file", "The file is not valid JSON.") from exc
+        if kind in IMAGE_FORMATS:
+            return filecheck.image_judge(fp, formats=IMAGE_FORMATS).mime
+        if kind == "PDF":
+            return "application/pdf"
+        if kind is not None:
+            raise PartRejected(
+                FilesError.TYPE_MISMATCH, f"The bytes are {kind}, not what the file name says."
+            )
+        if expected == "application/json":
+            filecheck.json_check(fp)
+            return expected
+        if expected in TEXT_TYPES:
+            filecheck.text_check(fp)
+            return expected
+    except filecheck.Refused as refused:
+        raise PartRejected.from_refused(refused) from refused
+    raise PartRejected(
+        FilesError.INVALID_FILE, "The bytes are not a readable file of the type its name says."
+    )
 
 
 def judge(fp: IO[bytes], *, name: str, size: int, oversized: bool = False) -> Accepted:
@@ -209,5 +190,5 @@ def judge(fp: IO[bytes], *, name: str, size: int, oversized: bool = False) -> Ac
     expected = check_name_and_size(name, size, oversized=oversized)
     detected = detect(fp, expected)
     if detected != expected:
-        raise PartRejected("type_mismatch", f"The bytes are {detected} but the file name says {expected}.")  # fmt: skip
+        raise PartRejected(FilesError.TYPE_MISMATCH, f"The bytes are {detected} but the file name says {expected}.")  # fmt: skip
     return Accepted(mime=detected, is_image=detected.startswith("image/"))

@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from tests.uploads.files_samples import FILES, HTML, UPLOAD, image_bytes, org_used, stored_objects
+from files.models import StoredFile
+from files.services import stored_file_delete
+from tests.files.samples import FILES, HTML, UPLOAD, image_bytes, org_used, stored_objects
 from thrad.models import Organization
-from uploads.files_services import stored_file_delete
-from uploads.models import StoredFile
 
 pytestmark = pytest.mark.django_db
 

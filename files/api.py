@@ -12,14 +12,15 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from filecheck.streaming import BodyTooLarge
+from files.validation import MAX_FILE_BYTES, MAX_FILES, MAX_REQUEST_BYTES
 from thrad import ratelimit
 from thrad.api import OrganizationActive, RateLimitedApi
 from thrad.authentication import ApiKeyOrHeaderAuthentication, request_org
 from thrad.clientip import IPNetwork, client_ip, in_networks, parse_networks
 from thrad.errors import FilesError, PlatformError, files_exception_handler
 from thrad.models import ApiKey, Organization
-from uploads.files_validation import MAX_FILE_BYTES, MAX_FILES, MAX_REQUEST_BYTES
-from uploads.streaming import BodyTooLarge, CappedUploadHandler, limit_request_body
+from thrad.request_body import CappedUploadHandler, limit_request_body
 
 
 def allowlist_networks(cidrs: Any) -> tuple[IPNetwork, ...]:

@@ -8,10 +8,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from uploads import files_selectors, files_services
-from uploads.files_api import FilesApiBase, files_parts
-from uploads.files_validation import TEXT_TYPES
-from uploads.models import StoredFile
+from filecheck.images import policy_text
+from files import selectors, services
+from files.api import FilesApiBase, files_parts
+from files.models import StoredFile
+from files.validation import IMAGE_FORMATS, TEXT_TYPES
+from thrad.errors import FilesError
 
 # --- bodies ------------------------------------------------------------------------------------
 
@@ -32,12 +34,19 @@ class FilesListedSerializer(FilesUploadedSerializer):
         fields = [*FilesUploadedSerializer.Meta.fields, "createdAt"]
 
 
-PART_CODES = ["invalid_file", "file_too_large", "unsupported_type", "blocked_extension", "type_mismatch", "quota_exceeded"]  # fmt: skip
+PART_ERRORS = (
+    FilesError.INVALID_FILE,
+    FilesError.FILE_TOO_LARGE,
+    FilesError.UNSUPPORTED_TYPE,
+    FilesError.BLOCKED_EXTENSION,
+    FilesError.TYPE_MISMATCH,
+    FilesError.QUOTA_EXCEEDED,
+)
 
 
 class FilesPartErrorSerializer(serializers.Serializer):
     filename = serializers.CharField()
-    code = serializers.ChoiceField(choices=PART_CODES)
+    code = serializers.ChoiceField(choices=[e.code for e in PART_ERRORS])
     message = serializers.CharField()
 
 
@@ -85,11 +94,11 @@ AUTH_ERRORS = {
 }  # fmt: skip
 NOT_FOUND = _error("`not_found`: no such file in your organization (another organization's key answers the same).")  # fmt: skip
 
-UPLOAD_DESCRIPTION = """
+UPLOAD_DESCRIPTION = f"""
 One to five `multipart/form-data` parts named `files`. Each part is judged alone, in order; valid
-parts are stored even when others fail. Its type comes from the bytes (images fully decoded, at
-most 50 megapixels; PDF `%PDF-`; JSON strict UTF-8 and valid; CSV/Markdown/text strict UTF-8
-without NUL), then must agree with the name's extension.
+parts are stored even when others fail. Its type comes from the bytes (images decoded under the
+image policy shared with `/v1/upload`: {policy_text(IMAGE_FORMATS)}; PDF `%PDF-`; JSON strict UTF-8 and valid;
+CSV/Markdown/text strict UTF-8 without NUL), then must agree with the name's extension.
 
 Per-file codes in `errors[]`: `blocked_extension` (executables, scripts, browser markup, archives:
 any dotted part of the name, case-insensitive, after removing control and bidi characters and
@@ -141,10 +150,10 @@ class FileUploadApi(FilesApiBase):
         },
     )
     def post(self, request: Request) -> Response:
-        result = files_services.files_upload(org=self.org, api_key=self.api_key, uploads=files_parts(request))
+        result = services.files_upload(org=self.org, api_key=self.api_key, uploads=files_parts(request))
         body: dict = {"success": bool(result.uploaded), "uploaded": FilesUploadedSerializer(result.uploaded, many=True).data}  # fmt: skip
         if result.errors:
-            body["errors"] = [{"filename": name, "code": e.code, "message": e.message} for name, e in result.errors]  # fmt: skip
+            body["errors"] = [{"filename": name, "code": e.error.code, "message": e.message} for name, e in result.errors]  # fmt: skip
         return Response(body, status=200 if result.uploaded else 400)
 
 
@@ -170,8 +179,8 @@ class FileListApi(FilesApiBase):
         },
     )
     def get(self, request: Request) -> Response:
-        limit = files_selectors.page_size(request.query_params.get("limit"))
-        page = files_selectors.stored_file_list(org=self.org, cursor=request.query_params.get("cursor"), limit=limit)  # fmt: skip
+        limit = selectors.page_size(request.query_params.get("limit"))
+        page = selectors.stored_file_list(org=self.org, cursor=request.query_params.get("cursor"), limit=limit)  # fmt: skip
         return Response({
             "files": FilesListedSerializer(page.files, many=True).data,
             "usage": {"usedBytes": page.used_bytes, "quotaBytes": page.quota_bytes},
@@ -203,9 +212,9 @@ class FileDetailApi(FilesApiBase):
         },
     )
     def get(self, request: Request, key: str) -> StreamingHttpResponse:
-        stored = files_selectors.stored_file_get(org=self.org, key=key)
-        stream = files_selectors.stored_file_open(stored=stored)
-        response = StreamingHttpResponse(files_selectors.chunks(stream), content_type=served_type(stored.mime_type))  # fmt: skip
+        stored = selectors.stored_file_get(org=self.org, key=key)
+        stream = selectors.stored_file_open(stored=stored)
+        response = StreamingHttpResponse(selectors.chunks(stream), content_type=served_type(stored.mime_type))  # fmt: skip
         response["Content-Length"] = str(stored.size)
         response["Content-Disposition"] = f'attachment; filename="{stored.stored_name}"'
         response["X-Content-Type-Options"] = "nosniff"
@@ -222,5 +231,5 @@ class FileDetailApi(FilesApiBase):
         responses={204: OpenApiResponse(description="Deleted."), **AUTH_ERRORS, 404: NOT_FOUND},
     )
     def delete(self, request: Request, key: str) -> Response:
-        files_services.stored_file_delete(org=self.org, key=key)
+        services.stored_file_delete(org=self.org, key=key)
         return Response(status=204)

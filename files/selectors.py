@@ -14,12 +14,10 @@ from typing import IO
 
 from django.db.models import Q
 
+from files.models import StoredFile
 from thrad import storage
 from thrad.errors import FilesError, PlatformError
 from thrad.models import Organization
-from uploads.models import StoredFile
-
-# What the storage backends raise when the object store cannot be reached, read or written.
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

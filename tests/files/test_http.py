@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support import servers
-from tests.uploads.files_samples import (
+from files.models import StoredFile
+from tests.files.samples import (
     FILES,
     PDF,
     UPLOAD,
@@ -19,9 +19,9 @@ from tests.uploads.files_samples import (
     stored_objects,
     stored_sizes,
 )
+from tests.support import servers
 from thrad.models import Organization
 from thrad.services import api_key_create
-from uploads.models import StoredFile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

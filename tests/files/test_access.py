@@ -5,11 +5,11 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from files.models import StoredFile
+from tests.files.samples import FILES, UPLOAD, org_used
 from tests.support import servers
-from tests.uploads.files_samples import FILES, UPLOAD, org_used
 from thrad.models import Organization
 from thrad.services import api_key_create, api_key_rotate
-from uploads.models import StoredFile
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,6 @@
-"""Bounded request bodies: multipart files streamed to temp files with a per-file cap, and a
-whole-body byte counter that also covers chunked bodies (no Content-Length).
+"""Bounded request bodies, the Django side: multipart files streamed to temp files with a
+per-file cap, and `limit_request_body`, which puts filecheck's byte counter in front of a
+request's stream (chunked bodies too). Used by both upload paths (`uploads/`, `files/`).
 
 Nothing here holds more than one chunk (64 KiB) of a body in memory.
 """
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
 
-CHUNK_SIZE = 64 * 1024
+from filecheck.streaming import CHUNK_SIZE, BodyTooLarge, CountingStream
 
 
 class OversizedUpload(UploadedFile):
@@ -59,44 +60,8 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         return super().file_complete(file_size)
 
 
-class BodyTooLarge(Exception):
-    """The request body is over its cap (declared, or counted while it streamed in)."""
-
-
 def is_oversized(upload: UploadedFile) -> bool:
     return getattr(upload, "oversized", False)
-
-
-class CountingStream:
-    """Reads from a WSGI input stream and raises BodyTooLarge past `limit` bytes."""
-
-    def __init__(self, stream: Any, limit: int) -> None:
-        self._stream = stream
-        self._limit = limit
-        self.count = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:  # read to the end: at most `limit` bytes are ever held
-            return b"".join(iter(lambda: self.read(CHUNK_SIZE), b""))
-        data = self._stream.read(min(size, CHUNK_SIZE))
-        self._add(len(data))
-        return data
-
-    def readline(self, size: int = -1) -> bytes:
-        data = self._stream.readline(size if size and size > 0 else CHUNK_SIZE)
-        self._add(len(data))
-        return data
-
-    def close(self) -> None:
-        """Django closes the stream after reading `request.body`."""
-        close = getattr(self._stream, "close", None)
-        if close is not None:
-            close()
-
-    def _add(self, n: int) -> None:
-        self.count += n
-        if self.count > self._limit:
-            raise BodyTooLarge()
 
 
 def limit_request_body(request: HttpRequest, max_bytes: int) -> None:

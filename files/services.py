@@ -14,14 +14,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 
+from files import validation
+from files.models import StoredFile
+from files.selectors import stored_file_get
+from files.validation import Accepted, PartRejected
 from thrad import storage
-from thrad.errors import PlatformError
+from thrad.errors import FilesError, PlatformError
 from thrad.models import ApiKey, Organization
-from uploads import files_validation
-from uploads.files_selectors import stored_file_get
-from uploads.files_validation import Accepted, PartRejected
-from uploads.models import StoredFile
-from uploads.streaming import is_oversized
+from thrad.request_body import is_oversized
 
 
 @dataclass
@@ -44,18 +44,18 @@ def quota_release(*, org_id: int, size: int) -> None:
 def stored_file_key(*, org: Organization, filename: str) -> str:
     """`files/<org public_id>/<uuid>_<safe name>`; the uuid carries 128 bits from `secrets`."""
     token = uuid.UUID(bytes=secrets.token_bytes(16))
-    return f"files/{org.public_id}/{token}_{files_validation.safe_name(filename)}"
+    return f"files/{org.public_id}/{token}_{validation.safe_name(filename)}"
 
 
 def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: UploadedFile, accepted: Accepted) -> StoredFile:  # fmt: skip
     """Reserve the part's bytes, write them to storage, record the row; undo on any failure.
 
-    Raises PartRejected("quota_exceeded") when the part does not fit, StorageUnavailableError
+    Raises PartRejected(FilesError.QUOTA_EXCEEDED) when the part does not fit, StorageUnavailableError
     when the object store fails (nothing charged).
     """
     size = int(upload.size or 0)
     if not quota_reserve(org_id=org.pk, size=size):
-        raise PartRejected("quota_exceeded", "The organization's storage quota would be exceeded.")
+        raise PartRejected(FilesError.QUOTA_EXCEEDED, "The organization's storage quota would be exceeded.")
     with ExitStack() as undo:
         undo.callback(quota_release, org_id=org.pk, size=size)
         key = storage.save(stored_file_key(org=org, filename=upload.name or "file"), upload)
@@ -70,7 +70,7 @@ def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: Upl
 
 def _judge(upload: UploadedFile) -> Accepted:
     size, oversized = int(upload.size or 0), is_oversized(upload)
-    return files_validation.judge(upload, name=upload.name or "", size=size, oversized=oversized)
+    return validation.judge(upload, name=upload.name or "", size=size, oversized=oversized)
 
 
 def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[UploadedFile]) -> UploadResult:  # fmt: skip

@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from tests.uploads.files_samples import EXE, PDF, image_bytes
-from uploads.files_validation import PartRejected, blocked_extension, expected_mime, judge, safe_name
+from files.validation import PartRejected, blocked_extension, expected_mime, judge, safe_name
+from tests.files.samples import EXE, PDF, image_bytes
 
 
 @pytest.mark.parametrize(
@@ -91,10 +91,10 @@ def test_judge_accepts_matching_bytes_and_names():
 def test_judge_refuses_with_the_contract_code(name, data, code):
     with pytest.raises(PartRejected) as refused:
         _judge(name, data)
-    assert refused.value.code == code
+    assert refused.value.error.code == code
 
 
 def test_the_size_cap_is_checked_before_the_bytes_are_read():
     with pytest.raises(PartRejected) as refused:
         judge(None, name="a.txt", size=10 * 1024 * 1024 + 1)  # type: ignore[arg-type]
-    assert refused.value.code == "file_too_large"
+    assert refused.value.error.code == "file_too_large"

@@ -5,7 +5,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from tests.uploads.files_samples import (
+from files.models import StoredFile
+from tests.files.samples import (
     EXE,
     HTML,
     PDF,
@@ -18,7 +19,6 @@ from tests.uploads.files_samples import (
     stored_sizes,
 )
 from thrad.models import Organization
-from uploads.models import StoredFile
 
 pytestmark = pytest.mark.django_db
 
@@ -293,9 +293,9 @@ def test_a_malformed_multipart_body_is_a_400_parse_error(owner):
 def test_a_failed_database_write_gives_the_bytes_back_and_removes_the_stored_object(owner):
     from django.db import IntegrityError
 
+    from files.services import stored_file_create
+    from files.validation import Accepted
     from thrad.models import ApiKey
-    from uploads.files_services import stored_file_create
-    from uploads.files_validation import Accepted
 
     ghost = ApiKey(pk=10**12, organization=owner.org)  # no such row: the insert's foreign key fails
     with pytest.raises(IntegrityError):

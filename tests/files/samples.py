@@ -6,8 +6,8 @@ import zlib
 
 from PIL import Image
 
+from files.models import StoredFile
 from thrad.models import Organization
-from uploads.models import StoredFile
 
 UPLOAD = "/api/v1/upload"
 FILES = "/api/v1/files"
