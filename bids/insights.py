@@ -54,9 +54,7 @@ def _timestamp(params: Mapping[str, Any], name: str) -> datetime | None:
         return None
     digits = raw[1:] if raw[:1] == "-" else raw
     if not (digits.isascii() and digits.isdigit()) or not 0 <= int(raw) <= MAX_TIMESTAMP:
-        raise V1Error.INVALID_VALUE(
-            f"{name} must be Unix seconds from 0 to {MAX_TIMESTAMP}.", param=name
-        )
+        raise V1Error.INVALID_VALUE(f"{name} must be Unix seconds from 0 to {MAX_TIMESTAMP}.", param=name)
     return datetime.fromtimestamp(int(raw), tz=UTC)
 
 

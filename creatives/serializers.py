@@ -53,7 +53,9 @@ def _json_type_error(field: serializers.Field, value: Any) -> Any:
         return errors or None
     if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
         return field.error_messages["invalid"]
-    if isinstance(field, serializers.IntegerField) and (isinstance(value, bool) or not isinstance(value, int)):
+    if isinstance(field, serializers.IntegerField) and (
+        isinstance(value, bool) or not isinstance(value, int)
+    ):
         return field.error_messages["invalid"]
     if isinstance(field, serializers.CharField):
         if not isinstance(value, str):
@@ -91,7 +93,9 @@ class StrictSerializer(serializers.Serializer):
                 if error := _json_type_error(self.fields[name], value):
                     raise serializers.ValidationError({name: error if isinstance(error, dict) else [error]})
             if getattr(self.root, "partial", False) and is_whole(self):
-                missing = [n for n, f in self.fields.items() if f.required and not f.read_only and n not in data]
+                missing = [
+                    n for n, f in self.fields.items() if f.required and not f.read_only and n not in data
+                ]
                 if missing:
                     raise serializers.ValidationError({missing[0]: [serializers.ErrorDetail("This field is required.", code="required")]})  # fmt: skip
         return super().to_internal_value(data)
@@ -164,7 +168,9 @@ class CreativeSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=1000)
     cta_text = serializers.CharField(max_length=50)
-    target_url = serializers.CharField(max_length=2048, trim_whitespace=False, validators=[_absolute_http_url])
+    target_url = serializers.CharField(
+        max_length=2048, trim_whitespace=False, validators=[_absolute_http_url]
+    )
     file_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
     def validate_file_id(self, value: str | None) -> UploadedFile | None:

@@ -222,7 +222,15 @@ class AdGroupListCreateApi(CreateMixin):
     @extend_schema(
         summary="List a campaign's ad groups",
         operation_id="listAdGroups",
-        parameters=[OpenApiParameter("campaign_id", OpenApiTypes.UUID, required=True, description="The campaign's `id`; missing or empty: 400 invalid_value; not yours: 404."), *LIST_PARAMETERS],  # fmt: skip
+        parameters=[
+            OpenApiParameter(
+                "campaign_id",
+                OpenApiTypes.UUID,
+                required=True,
+                description="The campaign's `id`; missing or empty: 400 invalid_value; not yours: 404.",
+            ),
+            *LIST_PARAMETERS,
+        ],
         responses={200: AdGroupListSerializer, **errors(400, 404, codes=LIST_CODES)},
     )
     def get(self, request: Request) -> Response:
@@ -312,7 +320,15 @@ class AdListCreateApi(CreateMixin):
     @extend_schema(
         summary="List an ad group's ads",
         operation_id="listAds",
-        parameters=[OpenApiParameter("ad_group_id", OpenApiTypes.UUID, required=True, description="The ad group's `id`; missing or empty: 400 invalid_value; not yours: 404."), *LIST_PARAMETERS],  # fmt: skip
+        parameters=[
+            OpenApiParameter(
+                "ad_group_id",
+                OpenApiTypes.UUID,
+                required=True,
+                description="The ad group's `id`; missing or empty: 400 invalid_value; not yours: 404.",
+            ),
+            *LIST_PARAMETERS,
+        ],
         responses={200: AdListSerializer, **errors(400, 404, codes=LIST_CODES)},
     )
     def get(self, request: Request) -> Response:

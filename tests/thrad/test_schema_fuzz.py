@@ -52,6 +52,8 @@ def test_the_live_schema_and_the_server_agree(server, family, tmp_path):
            "--exclude-checks", "positive_data_acceptance", "--include-path-regex", path, *headers,
            "--max-examples", "15", "--seed", "20261202", "--generation-database", "none", "-w", "1",
            "--no-color", "--request-timeout", "30", "--suppress-health-check", "all"]  # fmt: skip
-    env = dict(os.environ, SCHEMATHESIS_HOOKS="tests.support.schemathesis_hooks", PYTHONPATH=str(servers.BASE_DIR))
+    env = dict(
+        os.environ, SCHEMATHESIS_HOOKS="tests.support.schemathesis_hooks", PYTHONPATH=str(servers.BASE_DIR)
+    )
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=400, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
