@@ -64,9 +64,7 @@ class FilesUsageSerializer(serializers.Serializer):
 class FilesListSerializer(serializers.Serializer):
     files = FilesListedSerializer(many=True)
     usage = FilesUsageSerializer()
-    nextCursor = serializers.CharField(
-        allow_null=True, help_text="Pass as ?cursor= for the next page; null on the last page."
-    )  # noqa: N815
+    nextCursor = serializers.CharField(allow_null=True, help_text="Pass as ?cursor= for the next page; null on the last page.")  # noqa: N815  # fmt: skip
 
 
 class _FilesErrorBody(serializers.Serializer):
@@ -88,19 +86,13 @@ def _error(description: str) -> OpenApiResponse:
 
 
 AUTH_ERRORS = {
-    401: _error(
-        "`auth_required` (no key sent) or `invalid_api_key` (malformed, unknown, revoked or expired)."
-    ),
-    403: _error(
-        "`account_suspended` (the organization is suspended), then `ip_not_allowed` (the caller's "
-        "address is outside the organization's IP allowlist; behind a proxy listed in "
-        "TRUSTED_PROXY_CIDRS the right-most untrusted X-Forwarded-For hop is the caller)."
-    ),
+    401: _error("`auth_required` (no key sent) or `invalid_api_key` (malformed, unknown, revoked or expired)."),
+    403: _error("`account_suspended` (the organization is suspended), then `ip_not_allowed` (the caller's "
+                "address is outside the organization's IP allowlist; behind a proxy listed in "
+                "TRUSTED_PROXY_CIDRS the right-most untrusted X-Forwarded-For hop is the caller)."),
     503: _error("`storage_unavailable`: the object store cannot be reached; nothing was changed or charged."),
-}
-NOT_FOUND = _error(
-    "`not_found`: no such file in your organization (another organization's key answers the same)."
-)
+}  # fmt: skip
+NOT_FOUND = _error("`not_found`: no such file in your organization (another organization's key answers the same).")  # fmt: skip
 
 UPLOAD_DESCRIPTION = f"""
 One to five `multipart/form-data` parts named `files`. Each part is judged alone, in order; valid
@@ -138,7 +130,7 @@ class FileUploadApi(FilesApiBase):
             200: OpenApiResponse(
                 FilesUploadResultSerializer,
                 description="At least one file was stored; `errors` lists the parts that were not.",
-            ),
+            ),  # fmt: skip
             400: OpenApiResponse(
                 PolymorphicProxySerializer(
                     component_name="FilesUploadFailure",
@@ -154,19 +146,14 @@ class FileUploadApi(FilesApiBase):
             415: _error("`unsupported_media_type`: the body is not multipart/form-data."),
             429: _error(
                 "`rate_limited`: over 10 requests per minute for this organization; see `Retry-After`."
-            ),
+            ),  # fmt: skip
         },
     )
     def post(self, request: Request) -> Response:
         result = services.files_upload(org=self.org, api_key=self.api_key, uploads=files_parts(request))
-        body: dict = {
-            "success": bool(result.uploaded),
-            "uploaded": FilesUploadedSerializer(result.uploaded, many=True).data,
-        }
+        body: dict = {"success": bool(result.uploaded), "uploaded": FilesUploadedSerializer(result.uploaded, many=True).data}  # fmt: skip
         if result.errors:
-            body["errors"] = [
-                {"filename": name, "code": e.error.code, "message": e.message} for name, e in result.errors
-            ]
+            body["errors"] = [{"filename": name, "code": e.error.code, "message": e.message} for name, e in result.errors]  # fmt: skip
         return Response(body, status=200 if result.uploaded else 400)
 
 
@@ -184,7 +171,8 @@ class FileListApi(FilesApiBase):
             OpenApiParameter(
                 "cursor",
                 {"type": "string", "maxLength": 1000, "pattern": "^[0-9A-Za-z_-]*$"},
-                description="`nextCursor` of the previous page (empty: the first page); any other value is invalid_cursor.",
+                description="`nextCursor` of the previous page (empty: the first page); any other "
+                "value is invalid_cursor.",
             ),
             OpenApiParameter(
                 "limit",
@@ -201,16 +189,12 @@ class FileListApi(FilesApiBase):
     )
     def get(self, request: Request) -> Response:
         limit = selectors.page_size(request.query_params.get("limit"))
-        page = selectors.stored_file_list(
-            org=self.org, cursor=request.query_params.get("cursor"), limit=limit
-        )
-        return Response(
-            {
-                "files": FilesListedSerializer(page.files, many=True).data,
-                "usage": {"usedBytes": page.used_bytes, "quotaBytes": page.quota_bytes},
-                "nextCursor": page.next_cursor,
-            }
-        )
+        page = selectors.stored_file_list(org=self.org, cursor=request.query_params.get("cursor"), limit=limit)  # fmt: skip
+        return Response({
+            "files": FilesListedSerializer(page.files, many=True).data,
+            "usage": {"usedBytes": page.used_bytes, "quotaBytes": page.quota_bytes},
+            "nextCursor": page.next_cursor,
+        })  # fmt: skip
 
 
 def served_type(mime: str) -> str:
@@ -231,7 +215,7 @@ class FileDetailApi(FilesApiBase):
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file's bytes."
-            ),
+            ),  # fmt: skip
             **AUTH_ERRORS,
             404: NOT_FOUND,
         },
@@ -239,7 +223,7 @@ class FileDetailApi(FilesApiBase):
     def get(self, request: Request, key: str) -> StreamingHttpResponse:
         stored = selectors.stored_file_get(org=self.org, key=key)
         stream = selectors.stored_file_open(stored=stored)
-        response = StreamingHttpResponse(selectors.chunks(stream), content_type=served_type(stored.mime_type))
+        response = StreamingHttpResponse(selectors.chunks(stream), content_type=served_type(stored.mime_type))  # fmt: skip
         response["Content-Length"] = str(stored.size)
         response["Content-Disposition"] = f'attachment; filename="{stored.stored_name}"'
         response["X-Content-Type-Options"] = "nosniff"
