@@ -2,7 +2,8 @@
 
 Recording an impression claims the bid (`rendered_at IS NULL` → now), stores its click token,
 adds one impression and the cost to the ad's hourly counter and the cost to the campaign's
-spend, all or nothing. One contract, two implementations chosen by database vendor (as
+spend and its spend of the UTC day (`day_spend_micros`, restarting at 0 on a new `spend_day`),
+all or nothing. One contract, two implementations chosen by database vendor (as
 thrad/ratelimit.py picks its counter): PostgreSQL runs it as ONE statement of data-modifying CTEs
 (one round trip, atomic by itself; a concurrent duplicate claim waits on the bid's row lock,
 then finds `rendered_at` set and changes nothing); other databases (SQLite) run the same steps
@@ -10,7 +11,7 @@ in one transaction. A render sits inside the SSP's auction: round trips are what
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -35,7 +36,19 @@ class Impression:
 
 class Outcome(NamedTuple):
     claimed: bool  # False: a duplicate render, nothing recorded
-    budget_spent: bool  # the campaign's spend has reached its lifetime limit
+    limit_reached: bool = False  # the campaign's spend is at its lifetime limit or today's at its daily limit
+    crossed: tuple[str, ...] = ()  # the limits ("lifetime", "daily") this very render brought spend to
+
+
+def _outcome(row: tuple[Any, ...] | None, cost: int) -> Outcome:
+    """From the campaign's figures after the charge: (spend, lifetime, day spend, daily limit)."""
+    if row is None or row[0] is None:
+        return Outcome(claimed=True)
+    spend, lifetime, day_spend, daily = row
+    figures = (("lifetime", spend, lifetime), ("daily", day_spend, daily))
+    reached = [kind for kind, total, limit in figures if limit is not None and total >= limit]
+    crossed = tuple(kind for kind, total, limit in figures if kind in reached and total - cost < limit)
+    return Outcome(claimed=True, limit_reached=bool(reached), crossed=crossed)
 
 
 def _q(name: str) -> str:
@@ -72,11 +85,19 @@ def stats_add(*, ids: AdIds, at: datetime, impressions: int = 0, clicks: int = 0
 
 
 def _spend_sql(condition: str = "") -> str:
-    spend, limit = _q("spend_micros"), _q("lifetime_spend_limit_micros")
+    """Params: cost, day, cost, cost, day, campaign id. SET expressions read the row as it was."""
+    spend, day_spend, day = _q("spend_micros"), _q("day_spend_micros"), _q("spend_day")
+    returning = f"{spend}, {_q('lifetime_spend_limit_micros')}, {day_spend}, {_q('daily_spend_limit_micros')}"
     return (
-        f"UPDATE {_table(Campaign)} SET {spend} = {spend} + %s WHERE id = %s {condition} "  # noqa: S608
-        f"RETURNING {spend} >= {limit}"
+        f"UPDATE {_table(Campaign)} SET {spend} = {spend} + %s, "  # noqa: S608
+        f"{day_spend} = CASE WHEN {day} = %s THEN {day_spend} + %s ELSE %s END, {day} = %s "
+        f"WHERE id = %s {condition} RETURNING {returning}"
     )
+
+
+def _spend_params(imp: Impression) -> list[Any]:
+    day = connection.ops.adapt_datefield_value(imp.at.astimezone(UTC).date())
+    return [imp.cost_micros, day, imp.cost_micros, imp.cost_micros, day, imp.ids.campaign_id]
 
 
 def _claim_sql() -> str:
@@ -105,13 +126,16 @@ def _record_in_one_statement(imp: Impression) -> Outcome:
         ]
     parts.append(f"stats AS ({_upsert_sql('claim')} RETURNING 1)")
     params += _counter_params(imp.ids, imp.at, 1, 0, imp.cost_micros)
-    parts.append(f"spend AS ({_spend_sql('AND EXISTS (SELECT 1 FROM claim)')} AS spent)")
-    params += [imp.cost_micros, imp.ids.campaign_id]
-    sql = f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM claim), (SELECT bool_or(spent) FROM spend)"
+    parts.append(f"spend AS ({_spend_sql('AND EXISTS (SELECT 1 FROM claim)')})")
+    params += _spend_params(imp)
+    sql = (
+        f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM claim), spend.* "
+        "FROM (SELECT 1) AS one LEFT JOIN spend ON true"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        claimed, spent = cursor.fetchone()
-    return Outcome(claimed=bool(claimed), budget_spent=bool(spent))
+        claimed, *figures = cursor.fetchone()
+    return _outcome(tuple(figures), imp.cost_micros) if claimed else Outcome(claimed=False)
 
 
 def _record_in_transaction(imp: Impression) -> Outcome:
@@ -119,14 +143,14 @@ def _record_in_transaction(imp: Impression) -> Outcome:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_claim_sql(), [at, imp.realized_cpm_micros, imp.bid_id])
         if not cursor.fetchall():
-            return Outcome(claimed=False, budget_spent=False)
+            return Outcome(claimed=False)
         if imp.token_digest is not None:
             expires = connection.ops.adapt_datetimefield_value(imp.token_expires_at)
             cursor.execute(_token_sql(), [imp.token_digest, imp.ids.ad_id, imp.bid_id, at, expires])
         cursor.execute(_upsert_sql(), _counter_params(imp.ids, imp.at, 1, 0, imp.cost_micros))
-        cursor.execute(_spend_sql(), [imp.cost_micros, imp.ids.campaign_id])
+        cursor.execute(_spend_sql(), _spend_params(imp))
         rows = cursor.fetchall()
-    return Outcome(claimed=True, budget_spent=bool(rows and rows[0][0]))
+    return _outcome(rows[0] if rows else None, imp.cost_micros)
 
 
 def impression_record(imp: Impression) -> Outcome:
@@ -134,3 +158,13 @@ def impression_record(imp: Impression) -> Outcome:
     if connection.vendor == "postgresql":
         return _record_in_one_statement(imp)
     return _record_in_transaction(imp)
+
+
+def click_record(*, token_id: int, ids: AdIds, at: datetime) -> bool:
+    """Mark the click token clicked and count one click, only on its first click (concurrent
+    follows of one token count once: the conditional UPDATE lets one through)."""
+    with transaction.atomic():
+        first = ClickToken.objects.filter(pk=token_id, clicked_at__isnull=True).update(clicked_at=at)
+        if first:
+            stats_add(ids=ids, at=at, clicks=1)
+    return bool(first)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from bids.models import AdStatsHourly, Bid, ClickToken, SupplyPartner
+from bids.models import AdStatsHourly, Bid, ClickToken, FrequencyImpression, SupplyPartner
 from bids.services import supply_partner_create, supply_partner_key_rotate
 from thrad.admin import ReadOnlyAdmin, messages
 
@@ -63,8 +63,18 @@ class AdStatsHourlyAdmin(ReadOnlyAdmin):
 
 @admin.register(ClickToken)
 class ClickTokenAdmin(ReadOnlyAdmin):
-    list_display = ["bid_id", "ad", "created_at", "expires_at"]
+    list_display = ["bid_id", "ad", "created_at", "expires_at", "clicked_at"]
     search_fields = ["bid_id", "ad__name"]
     date_hierarchy = "created_at"
     exclude = ["digest"]
     raw_id_fields = ["ad"]
+
+
+@admin.register(FrequencyImpression)
+class FrequencyImpressionAdmin(ReadOnlyAdmin):
+    """The database's frequency counter (without REDIS_URL); user keys are digests of userIds."""
+
+    list_display = ["at", "ad_group", "user_key"]
+    search_fields = ["user_key", "ad_group__name"]
+    raw_id_fields = ["ad_group"]
+    date_hierarchy = "at"

@@ -5,12 +5,13 @@ rounded half to even from the integer micros with `Decimal` (7.125 → 7.12, 7.1
 """
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
 MICROS = Decimal(1_000_000)
+MAX_CONSTRAINED = 8  # candidates needing the shared counters that one bid considers, at most
 CENT = Decimal("0.01")
 _RNG = random.Random()
 
@@ -73,10 +74,25 @@ class GroupEntry:
     countries: frozenset[str]  # empty = everywhere
     has_hints: bool
     ads: tuple[AdEntry, ...]
+    daily_limit_micros: int | None = None
+    even_pacing: bool = False
+    paused_until: float = 0.0  # the daily limit was reached: the next UTC midnight (Unix s)
+    spend_snapshot: tuple[int, int] = (0, 0)  # (UTC day ordinal, micros spent that day) at index build
+    cap: tuple[int, int] | None = None  # frequency cap: (max impressions, window seconds)
+
+    @property
+    def constrained(self) -> bool:
+        """Whether bidding needs the shared counters: even pacing or a frequency cap."""
+        return self.even_pacing or self.cap is not None
 
     def eligible(self, *, now: float, country: str, floor: Decimal) -> bool:
-        """Within its schedule, targeting this country (or everywhere), and clearing the floor."""
-        if now < self.starts_at or (self.ends_at is not None and now >= self.ends_at):
+        """Within its schedule and today's budget, targeting this country (or everywhere), and
+        clearing the floor."""
+        if (
+            now < self.starts_at
+            or (self.ends_at is not None and now >= self.ends_at)
+            or now < self.paused_until
+        ):
             return False
         if self.countries and country not in self.countries:
             return False
@@ -90,6 +106,33 @@ def rank(scores: dict[int, float], groups: dict[int, GroupEntry]) -> list[tuple[
     return ranked
 
 
+def candidates(
+    ranked: Iterable[tuple[float, GroupEntry]],
+    *,
+    now: float,
+    country: str,
+    floor: Decimal,
+    max_constrained: int = MAX_CONSTRAINED,
+) -> list[tuple[float, GroupEntry]]:
+    """The eligible candidates a pick may need, best first: up to the first one that needs no
+    shared counter (and its ties), and at most `max_constrained` that do. Their counters are
+    then read in one round trip; a bid never reads more."""
+    found: list[tuple[float, GroupEntry]] = []
+    stop: tuple[float, int] | None = None
+    constrained = 0
+    for score, group in ranked:
+        if stop is not None and (score, group.max_bid_micros) != stop:
+            break
+        if not group.eligible(now=now, country=country, floor=floor):
+            continue
+        found.append((score, group))
+        if not group.constrained:
+            stop = stop or (score, group.max_bid_micros)
+        elif (constrained := constrained + 1) >= max_constrained and stop is None:
+            break
+    return found
+
+
 def pick(
     ranked: Iterable[tuple[float, GroupEntry]],
     *,
@@ -97,8 +140,10 @@ def pick(
     country: str,
     floor: Decimal,
     rng: random.Random | None = None,
+    blocked: Collection[int] = (),
 ) -> AdEntry | None:
-    """The winning ad: the first eligible candidate, ties (same relevance and bid) at random.
+    """The winning ad: the first eligible candidate not in `blocked` (ad group ids held back by
+    pacing or a frequency cap), ties (same relevance and bid) at random.
 
     `ranked` must be sorted best first; the walk stops at the first candidate worse than the
     winner, so its cost is the number of ineligible candidates ranked above the winner.
@@ -108,7 +153,7 @@ def pick(
     for score, group in ranked:
         if best is not None and (score, group.max_bid_micros) != best:
             break
-        if group.eligible(now=now, country=country, floor=floor):
+        if group.ad_group_id not in blocked and group.eligible(now=now, country=country, floor=floor):
             best = (score, group.max_bid_micros)
             tied.append(group)
     if not tied:

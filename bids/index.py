@@ -2,7 +2,8 @@
 
 Each worker process keeps one index in memory and checks a version key in the shared cache on
 every bid (one cache read). Any change that can alter which ads serve (campaigns, ad groups,
-ads, the advertiser's name/domain/logo/suspension, a campaign's spend reaching its limit) bumps
+ads, the advertiser's name/domain/logo/suspension, a campaign's spend reaching its lifetime or
+daily limit) bumps
 the version after its transaction commits; the next bid in each process sees the new version
 and rebuilds from the database (one query). Bids never scan ads.
 """
@@ -12,7 +13,8 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
@@ -24,7 +26,16 @@ from bids.auction import AdEntry, GroupEntry, cpm_price
 from bids.matching import PhraseMatcher
 from bids.models import SupplyPartner
 from creatives.assets import public_url
-from creatives.models import Ad, AdGroup, ReviewStatus, Status
+from creatives.models import (
+    CAP_WINDOW_SECONDS,
+    Ad,
+    AdGroup,
+    CapWindow,
+    Pacing,
+    ReviewStatus,
+    Status,
+    pacing_in_effect,
+)
 
 VERSION_KEY = "dsp:serving-index:version"
 
@@ -57,6 +68,8 @@ def _epoch(value: datetime | None) -> float | None:
 _GROUP_FIELDS = (
     "pk", "campaign_id", "context_hints", "max_bid_micros", "campaign__start_time", "campaign__end_time",
     "campaign__countries", "organization__name", "organization__domain", "organization__logo_url",
+    "organization_id", "campaign__daily_spend_limit_micros", "campaign__pacing", "campaign__day_spend_micros",
+    "campaign__spend_day", "frequency_cap_max_impressions", "frequency_cap_window",
 )  # fmt: skip
 _AD_FIELDS = ("pk", "ad_group_id", "title", "body", "cta_text", "target_url", "asset_path")
 
@@ -71,12 +84,28 @@ def _servable_groups(now: datetime) -> QuerySet[AdGroup]:
     )
 
 
-def _group_entry(row: tuple, ads: tuple[AdEntry, ...], hints: list[str]) -> GroupEntry:
+def _budget_today(row: tuple, today: date) -> dict[str, Any]:
+    """Daily limit, pacing and frequency cap of a group row: the GroupEntry fields they set."""
+    daily, pacing, day_spend, spend_day, cap_max, cap_window = row[11:17]
+    spent_today = day_spend if spend_day == today else 0
+    reached = daily is not None and spent_today >= daily
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC).timestamp()
+    return {
+        "daily_limit_micros": daily,
+        "even_pacing": pacing_in_effect(pacing, daily) == Pacing.EVEN,
+        "paused_until": tomorrow if reached else 0.0,
+        "spend_snapshot": (today.toordinal(), spent_today),
+        "cap": (cap_max, CAP_WINDOW_SECONDS[CapWindow(cap_window)]) if cap_max and cap_window else None,
+    }
+
+
+def _group_entry(row: tuple, ads: tuple[AdEntry, ...], hints: list[str], today: date) -> GroupEntry:
     group_id, campaign_id, _, max_bid, starts, ends, countries = row[:7]
     return GroupEntry(
         ad_group_id=group_id, campaign_id=campaign_id, max_bid_micros=max_bid, price=cpm_price(max_bid),
         starts_at=starts.timestamp(), ends_at=_epoch(ends), has_hints=bool(hints), ads=ads,
         countries=frozenset(c.strip().upper() for c in countries or () if isinstance(c, str)),
+        **_budget_today(row, today),
     )  # fmt: skip
 
 
@@ -97,8 +126,9 @@ def _hints(raw: object) -> list[str]:
 
 def build(version: str) -> ServingIndex:
     """Read the servable groups, their active ads and the active partners (three queries)."""
-    servable = _servable_groups(timezone.now())
-    group_rows = {row[0]: row for row in servable.values_list(*_GROUP_FIELDS, "organization_id")}
+    now = timezone.now()
+    servable = _servable_groups(now)
+    group_rows = {row[0]: row for row in servable.values_list(*_GROUP_FIELDS)}
     ads: dict[int, list[AdEntry]] = defaultdict(list)
     ad_rows = (
         Ad.objects.filter(status=Status.ACTIVE, ad_group__in=servable).order_by("pk").values_list(*_AD_FIELDS)
@@ -110,7 +140,9 @@ def build(version: str) -> ServingIndex:
     hints_by_group: dict[int, list[str]] = {}
     for group_id, group_ads in ads.items():  # groups without an active ad don't bid
         hints = _hints(group_rows[group_id][2])
-        groups[group_id] = _group_entry(group_rows[group_id], tuple(group_ads), hints)
+        groups[group_id] = _group_entry(
+            group_rows[group_id], tuple(group_ads), hints, now.astimezone(UTC).date()
+        )
         if hints:
             hints_by_group[group_id] = hints
     index = _arrange(version, groups, PhraseMatcher(hints_by_group))

@@ -67,9 +67,25 @@ class ClickToken(models.Model):
     bid_id = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
+    clicked_at = models.DateTimeField(null=True, blank=True, help_text="The first click; only it counts.")
 
     def __str__(self) -> str:
         return f"click token of {self.bid_id}"
+
+
+class FrequencyImpression(models.Model):
+    """One production impression of an ad group with a frequency cap, for one end user: the
+    database's frequency counter (bids/counters.py; Redis keeps its own). Kept one week."""
+
+    ad_group = models.ForeignKey(AdGroup, on_delete=models.CASCADE, related_name="+")
+    user_key = models.CharField(max_length=32, help_text="A digest of the bid request's userId.")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ad_group", "user_key", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"group {self.ad_group_id} user {self.user_key[:8]} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class AdStatsHourly(models.Model):

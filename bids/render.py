@@ -1,30 +1,17 @@
-"""The render payload the SSP shows. Pure: no Django.
+"""What the render payload the SSP shows is made of. Pure: no Django.
 
-The SSP drops an ad whose `data` carries one key it does not know, so the key set is fixed here
-and nowhere else: RENDER_KEYS, plus `logo_url` only when the advertiser has a logo.
+The payload's keys, their types and which one may be absent are declared once, by
+`bids.serializers.RenderDataSerializer`, which renders a `Creative` built here. The SSP drops an
+ad whose `data` carries one key it does not know, so nothing else adds keys to it.
 """
 
-from typing import Any
+from dataclasses import dataclass
 
 from bids.auction import AdEntry
 
 AD_FORMAT = "sponsored_message"
 DEFAULT_CTA = "Learn more"
 ELLIPSIS = "…"
-RENDER_KEYS = frozenset(
-    {
-        "ad_format",
-        "placement",
-        "advertiser",
-        "domain",
-        "headline",
-        "description",
-        "cta_text",
-        "url",
-        "image_url",
-    }
-)
-OPTIONAL_KEYS = frozenset({"logo_url"})
 
 
 def cut_headline(text: str, limit: int | None) -> str:
@@ -39,20 +26,29 @@ def cut_headline(text: str, limit: int | None) -> str:
     return head + ELLIPSIS
 
 
-def render_data(ad: AdEntry, *, click_url: str, max_headline_chars: int | None, image_enabled: bool) -> dict[str, Any]:  # fmt: skip
-    """Exactly the contract's keys; `image_url` is null in text placement."""
-    image_url = ad.image_url if image_enabled else None
-    data: dict[str, Any] = {
-        "ad_format": AD_FORMAT,
-        "placement": "image" if image_url else "text",
-        "advertiser": ad.advertiser,
-        "domain": ad.domain,
-        "headline": cut_headline(ad.title, max_headline_chars),
-        "description": ad.body,
-        "cta_text": ad.cta_text or DEFAULT_CTA,
-        "url": click_url,
-        "image_url": image_url,
-    }
-    if ad.logo_url:
-        data["logo_url"] = ad.logo_url
-    return data
+@dataclass(frozen=True, slots=True)
+class Creative:
+    """One ad as one bid request asked for it: the values of the render payload."""
+
+    ad: AdEntry
+    url: str  # our click URL
+    max_headline_chars: int | None
+    image_enabled: bool
+    ad_format: str = AD_FORMAT
+
+    @property
+    def image_url(self) -> str | None:
+        """Null in text placement: no image, or the request said `image_enabled: false`."""
+        return self.ad.image_url if self.image_enabled else None
+
+    @property
+    def placement(self) -> str:
+        return "image" if self.image_url else "text"
+
+    @property
+    def headline(self) -> str:
+        return cut_headline(self.ad.title, self.max_headline_chars)
+
+    @property
+    def cta_text(self) -> str:
+        return self.ad.cta_text or DEFAULT_CTA

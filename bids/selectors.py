@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Sum
 
 from bids.index import ServingIndex, serving_index
-from bids.insights import InsightsQuery
+from bids.insights import Child, InsightsQuery
 from bids.models import AdStatsHourly, ClickToken, SupplyPartner
 from creatives.models import Ad, AdGroup, Campaign
 from thrad import keys
@@ -29,11 +29,18 @@ def partner_authenticate(*, secret: str, index: ServingIndex | None = None) -> S
 
 
 def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:
-    """The live click token's ad: its target URL and the ids its counters are kept under."""
+    """The live click token (whether it was clicked) and its ad: its target URL and the ids its
+    counters are kept under."""
     row = (
         ClickToken.objects.filter(digest=digest, expires_at__gt=now)
         .values(
-            "ad_id", "ad__target_url", "ad__ad_group_id", "ad__ad_group__campaign_id", "ad__organization_id"
+            "pk",
+            "clicked_at",
+            "ad_id",
+            "ad__target_url",
+            "ad__ad_group_id",
+            "ad__ad_group__campaign_id",
+            "ad__organization_id",
         )
         .first()
     )
@@ -53,13 +60,26 @@ def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None
     return {"organization_id": org.pk, f"{kind}_id": pk}
 
 
-def stats_hourly(*, scope: dict[str, int], query: InsightsQuery) -> list[tuple[datetime, int, int, int]]:
-    """(hour, impressions, clicks, spend_micros) summed over the scope's ads, one row per hour."""
+def stats_hourly(
+    *, scope: dict[str, int], query: InsightsQuery
+) -> list[tuple[datetime, Child, int, int, int]]:
+    """(hour, child, impressions, clicks, spend_micros) summed over the scope's ads, one row per
+    hour and child of `query.child_path` (one query; the children's public ids joined in)."""
+    pks = [f"{name}_id" for name in query.child_path]
+    public_ids = [f"{name}__public_id" for name in query.child_path]
     rows = (
         AdStatsHourly.objects.filter(**scope, hour__gte=query.first_hour, hour__lt=query.until)
-        .values("hour")
+        .values("hour", *pks, *public_ids)
         .order_by("hour")
         .annotate(i=Sum("impressions"), c=Sum("clicks"), s=Sum("spend_micros"))
-        .values_list("hour", "i", "c", "s")
+        .values_list("hour", *pks, *public_ids, "i", "c", "s")
     )
-    return list(rows)
+    depth = len(pks)
+    return [
+        (
+            row[0],
+            Child(tuple(row[1 : 1 + depth]), tuple(str(p) for p in row[1 + depth : 1 + 2 * depth])),
+            *row[-3:],
+        )
+        for row in rows
+    ]

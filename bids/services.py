@@ -7,7 +7,10 @@ Hot paths, in statements:
   (`UPDATE ... WHERE rendered_at IS NULL`), stores the click token, upserts the hourly counter
   and adds the spend to the campaign (one statement on PostgreSQL, see bids/accounting.py).
   A duplicate render claims nothing and charges nothing.
-- click: one indexed read (token → ad), one counter upsert.
+- click: one indexed read (token → ad); on the token's first click one transaction that marks it
+  clicked (`UPDATE ... WHERE clicked_at IS NULL`) and upserts the counter.
+- bid with a candidate that paces evenly or has a frequency cap: one read of the shared counters
+  (bids/counters.py); render of such a bid: one counter write after the database write.
 """
 
 import hashlib
@@ -15,6 +18,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,16 +26,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from redis.exceptions import RedisError
 
-from bids import accounting, auction
+from bids import accounting, auction, pacing
 from bids.bid_request import OPENER, BidRequest
+from bids.counters import WEEK_SECONDS, counters, user_key
 from bids.index import ServingIndex, serving_index, version_bump_on_commit
-from bids.models import Bid, ClickToken, SupplyPartner
-from bids.render import render_data
+from bids.models import Bid, ClickToken, FrequencyImpression, SupplyPartner
+from bids.render import Creative
 from bids.selectors import click_target_get
+from bids.serializers import RenderDataSerializer
 from thrad import keys
 from thrad.errors import DspError
 
@@ -72,18 +79,55 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _choose(index: ServingIndex, request: BidRequest, now: float) -> auction.AdEntry | None:
-    """Most relevant eligible ad; groups without hints come last (openers: only those)."""
-    floor, country = settings.DSP_BID_FLOOR_CPM, request.country_code
+def _ranked(index: ServingIndex, request: BidRequest) -> Iterator[tuple[float, auction.GroupEntry]]:
+    """Candidates best first: groups whose hints matched, then groups without hints (relevance 0,
+    the only ones an opener considers)."""
     if request.request_type != OPENER:
         scores = index.matcher.relevance(request.messages)
         if scores:
-            ranked = auction.rank(scores, index.groups)
-            winner = auction.pick(ranked, now=now, country=country, floor=floor)
-            if winner is not None:
-                return winner
-    plain = ((0.0, group) for group in index.no_hint_groups(country))
-    return auction.pick(plain, now=now, country=country, floor=floor)
+            yield from auction.rank(scores, index.groups)
+    for group in index.no_hint_groups(request.country_code):
+        yield 0.0, group
+
+
+def _choose(index: ServingIndex, request: BidRequest, now: float) -> auction.AdEntry | None:
+    """Most relevant eligible ad whose campaign's pacing and group's frequency cap let it bid."""
+    floor, country = settings.DSP_BID_FLOOR_CPM, request.country_code
+    found = auction.candidates(_ranked(index, request), now=now, country=country, floor=floor)
+    held = _held_back(found, request, now)
+    return auction.pick(found, now=now, country=country, floor=floor, blocked=held)
+
+
+def _held_back(found: list[tuple[float, auction.GroupEntry]], request: BidRequest, now: float) -> set[int]:
+    """One read of the shared counters when a candidate paces evenly or has a frequency cap (else
+    none). Counters down: those candidates sit this bid out; the others still bid."""
+    paced = sorted({group.campaign_id for _, group in found if group.even_pacing})
+    caps = [pacing.Cap(group.ad_group_id, *group.cap) for _, group in found if group.cap is not None]
+    if not paced and not caps:
+        return set()
+    day = datetime.fromtimestamp(now, tz=UTC).date()
+    try:
+        readings = counters().read(
+            day=day, campaign_ids=paced, user=user_key(request.user_id), caps=caps, now=now
+        )
+    except (RedisError, DatabaseError):
+        logger.warning(
+            "pacing and frequency counters unavailable; constrained candidates held back", exc_info=True
+        )
+        return {group.ad_group_id for _, group in found if group.constrained}
+    return pacing.held_back(found, readings, now=now)
+
+
+def _limits(group: auction.GroupEntry, request: BidRequest) -> dict[str, Any] | None:
+    """What render must count for this bid besides the database figures: the spend mirror of a
+    campaign with a daily limit, the end user's impression of a capped group."""
+    if group.daily_limit_micros is None and group.cap is None:
+        return None
+    return {
+        "mirror": group.daily_limit_micros is not None,
+        "cap": group.cap,
+        "user": user_key(request.user_id),
+    }
 
 
 def bid_place(
@@ -100,16 +144,18 @@ def bid_place(
     ad = _choose(index, request, now)
     if ad is None:
         return _no_bid(request, partner, "nothing eligible")
-    price = index.groups[ad.ad_group_id].price
+    group = index.groups[ad.ad_group_id]
+    price = group.price
     bid_id, token = f"bid_{secrets.token_hex(16)}", secrets.token_urlsafe(32)
     inline = request.request_type == OPENER or settings.DSP_PRERENDER
-    data = render_data(ad, click_url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
-                       max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled)  # fmt: skip
+    data = RenderDataSerializer.render(Creative(ad, url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
+                                                max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled))  # fmt: skip
     token_now = inline and request.production  # an inline creative may be shown without a render
     _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
                token_digest=_token_digest(token) if token_now else None)  # fmt: skip
     _bid_cache(bid_id, {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
-                        "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token)})  # fmt: skip
+                        "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token),
+                        "limits": _limits(group, request)})  # fmt: skip
     logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
     return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
 
@@ -169,35 +215,63 @@ def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dic
 def _impression_record(*, bid_id: str, payload: dict[str, Any], cpm: Decimal) -> None:
     """Claim the bid, then count the impression and the spend; all or nothing (bids/accounting.py)."""
     now = timezone.now()
-    outcome = accounting.impression_record(
-        accounting.Impression(
-            bid_id=bid_id, ids=auction.AdIds(*payload["ids"]), at=now,
-            realized_cpm_micros=auction.price_micros(cpm), cost_micros=auction.impression_cost_micros(cpm),
-            token_digest=payload["token"], token_expires_at=now + timedelta(days=settings.CLICK_TOKEN_TTL_DAYS),
-        )
+    imp = accounting.Impression(
+        bid_id=bid_id, ids=auction.AdIds(*payload["ids"]), at=now,
+        realized_cpm_micros=auction.price_micros(cpm), cost_micros=auction.impression_cost_micros(cpm),
+        token_digest=payload["token"], token_expires_at=now + timedelta(days=settings.CLICK_TOKEN_TTL_DAYS),
     )  # fmt: skip
-    if outcome.budget_spent:
-        version_bump_on_commit()  # the budget is spent: every process stops bidding for this campaign
+    outcome = accounting.impression_record(imp)
+    for kind in outcome.crossed:
+        logger.info("budget reached campaign=%s limit=%s bid_id=%s", imp.ids.campaign_id, kind, bid_id)
+    if outcome.limit_reached:
+        version_bump_on_commit()  # every process stops bidding for this campaign (today, or for good)
+    if outcome.claimed and payload.get("limits"):
+        _counted(imp, payload["limits"], member=bid_id)
+
+
+def _counted(imp: accounting.Impression, limits: dict[str, Any], *, member: str) -> None:
+    """Tell the shared counters (one round trip). The impression is already recorded and charged:
+    a counter failure is logged, never turned into a failed render."""
+    cap = pacing.Cap(imp.ids.ad_group_id, *limits["cap"]) if limits["cap"] else None
+    try:
+        counters().impression_add(
+            day=imp.at.astimezone(UTC).date(),
+            campaign_id=imp.ids.campaign_id,
+            cost_micros=imp.cost_micros,
+            mirror_spend=limits["mirror"],
+            user=limits["user"],
+            cap=cap,
+            now=imp.at.timestamp(),
+            member=member,
+        )
+    except (RedisError, DatabaseError):
+        logger.warning("render %s not added to the pacing and frequency counters", member, exc_info=True)
 
 
 def click_record(*, token: str) -> str:
-    """Count one click on the token's ad and return the ad's target URL (the only destination)."""
+    """Return the ad's target URL (the only destination); the token's first follow counts one
+    click, later ones count nothing (clicks are unique per rendered impression)."""
     now = timezone.now()
     target = click_target_get(digest=_token_digest(token), now=now) if CLICK_TOKEN.fullmatch(token) else None
     if target is None:
         raise DspError.CLICK_NOT_FOUND()
-    ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
-                        target["ad__organization_id"])  # fmt: skip
-    accounting.stats_add(ids=ids, at=now, clicks=1)
+    if target["clicked_at"] is None:
+        ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
+                            target["ad__organization_id"])  # fmt: skip
+        accounting.click_record(token_id=target["pk"], ids=ids, at=now)
     return target["ad__target_url"]
 
 
 def bids_expired_delete(*, now: datetime | None = None, batch: int = 5000) -> int:
-    """Delete bids expired more than DSP_BID_RETENTION_DAYS ago and expired click tokens, in batches."""
+    """Delete bids expired more than DSP_BID_RETENTION_DAYS ago, expired click tokens and database
+    frequency rows older than the longest window, in batches."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.DSP_BID_RETENTION_DAYS)
     old_bids = _delete_in_batches(Bid.objects.filter(expires_at__lt=cutoff), batch)
-    return old_bids + _delete_in_batches(ClickToken.objects.filter(expires_at__lt=now), batch)
+    old_tokens = _delete_in_batches(ClickToken.objects.filter(expires_at__lt=now), batch)
+    week_ago = now - timedelta(seconds=WEEK_SECONDS)
+    old_windows = _delete_in_batches(FrequencyImpression.objects.filter(at__lt=week_ago), batch)
+    return old_bids + old_tokens + old_windows
 
 
 def _delete_in_batches(queryset: QuerySet[Any], batch: int) -> int:

@@ -19,7 +19,15 @@ from bids import selectors, services
 from bids.authentication import PartnerAuthentication
 from bids.bid_request import BidRequestError, parse_bid_request
 from bids.index import ServingIndex
-from bids.insights import FIELDS, FIELDS_PATTERN, GRANULARITIES, MAX_TIMESTAMP, build_rows, parse_query
+from bids.insights import (
+    FIELDS,
+    FIELDS_PATTERN,
+    GRANULARITIES,
+    MAX_TIMESTAMP,
+    build_rows,
+    levels_from,
+    parse_query,
+)
 from bids.models import SupplyPartner
 from bids.openapi import END_USER_HEADER_SCHEMAS, X_FORWARDED_FOR_RE, Bid, Render
 from bids.serializers import (
@@ -34,9 +42,19 @@ from thrad.errors import DspError, dsp_exception_handler
 from thrad.schema import v1_error_responses
 
 BUDGET_NOTE = (
-    "A campaign stops bidding once its recorded spend reaches its lifetime limit. Bids already "
-    "answered (at most BID_TTL_SECONDS old) may still be rendered and charged, so spend can pass "
-    "the limit by at most the sum of those outstanding bids' prices / 1000."
+    "A campaign stops bidding once its recorded spend reaches its lifetime limit, or its spend "
+    "today (UTC) its daily limit, until the next UTC day. Bids already answered (at most "
+    "BID_TTL_SECONDS old) may still be rendered and charged, so spend can pass a limit by at most "
+    "the prices / 1000 of the bids outstanding just before the render that reached it, that render "
+    "included."
+)
+PACING_NOTE = (
+    "Pacing and frequency: with pacing even a campaign bids only while its spend today is at or "
+    "below daily limit × f + (daily limit / 24) × (1 − f), f the elapsed fraction of the UTC day "
+    "(the share of the day so far plus at most one hour's share). An ad group with a frequency cap "
+    "does not bid for a userId shown max_impressions of its ads (production renders) in the "
+    "rolling window, so another ad can win. Both are read from counters shared by all web nodes, "
+    "one round trip per bid that has such a candidate."
 )
 
 
@@ -94,7 +112,10 @@ class BidPlaceApi(DspApiBase):
             "the latest user message weighing most; then the highest max bid; ties at random) and "
             "bids its ad group's max_bid_micros as CPM dollars rounded half to even. No bid (204) "
             "when nothing is eligible, the price is below DSP_BID_FLOOR_CPM, or ad_formats lacks "
-            "sponsored_message. Unknown fields are ignored; null counts as absent. " + BUDGET_NOTE
+            "sponsored_message. Unknown fields are ignored; null counts as absent. "
+            + BUDGET_NOTE
+            + " "
+            + PACING_NOTE
         ),
         request=Bid,
         parameters=_END_USER_HEADERS,
@@ -118,10 +139,7 @@ class BidPlaceApi(DspApiBase):
         placed = services.bid_place(partner=partner, request=bid_request, index=index)
         if placed is None:
             return Response(status=204)
-        data: dict[str, Any] = {"bid": float(placed.price), "bidId": placed.bid_id}
-        if placed.ad_data is not None:
-            data["ad_data"] = placed.ad_data
-        return Response({"data": data})
+        return Response(BidResponseSerializer.render(placed))
 
 
 def _render_fields(body: Any) -> tuple[str, Decimal, bool]:
@@ -169,7 +187,7 @@ class BidRenderApi(DspApiBase):
     def post(self, request: Request) -> Response:
         bid_id, price, production = _render_fields(self.json_body())
         data = services.bid_render(bid_id=bid_id, realized_price=price, production=production)
-        return Response({"data": data})
+        return Response(RenderResponseSerializer.render(data))
 
 
 class ClickRedirectApi(DspApiBase):
@@ -177,9 +195,10 @@ class ClickRedirectApi(DspApiBase):
         operation_id="dsp_click_redirect",
         summary="Follow an ad's click URL",
         description=(
-            "Records one click and redirects to the ad's target_url, the only destination a token can "
-            "lead to. Tokens are valid CLICK_TOKEN_TTL_DAYS (30) days; query parameters such as "
-            "view_url are ignored. Every valid request counts as a click."
+            "Redirects to the ad's target_url, the only destination a token can lead to. The first "
+            "request of a token counts one click; later ones still redirect but count nothing, so "
+            "clicks never exceed rendered impressions. Tokens are valid CLICK_TOKEN_TTL_DAYS (30) "
+            "days; query parameters such as view_url are ignored."
         ),
         responses={
             302: OpenApiResponse(description="Location: the ad's target_url."),
@@ -208,19 +227,35 @@ _INSIGHTS_PARAMETERS = [
                      "impressions, clicks, spend."),
 ]  # fmt: skip
 _INSIGHTS_DESCRIPTION = (
-    "A bare list with one row per period of the range (zeros included), oldest first. Counters "
-    "are hourly (UTC); an hour counts when it starts within [since rounded down to the hour, until). "
-    "At most 366 days; hourly at most 25 hours. spend, cpm, cpc are dollars; ctr is a fraction. "
-    "Errors (400): invalid_value, invalid_time_range (since not before until), range_too_wide, "
-    "hourly_range_too_wide, unknown_field. Another organization's id: 404 not_found."
+    "A bare list with one row per period of the range (zeros included), oldest first; monthly "
+    "periods are calendar months (UTC). With a deeper aggregation_level, one row per period and "
+    "child that has counters in the range, children in creation order. Counters are hourly (UTC); "
+    "an hour counts when it starts within [since rounded down to the hour, until). At most 366 "
+    "days; hourly at most 25 hours. spend, cpm, cpc are dollars; ctr is a fraction (clicks are "
+    "unique per impression, so at most 1). Metrics come in the order of the row schema. Errors "
+    "(400): invalid_value, invalid_time_range (since not before until), range_too_wide, "
+    "hourly_range_too_wide, unknown_field, aggregation_level_too_high. Another organization's "
+    "id: 404 not_found."
 )
 
 
-def _insights_schema(summary: str) -> Callable:
+def _aggregation_level(scope: str) -> OpenApiParameter:
+    # Only the endpoint's own scope or deeper: a higher level is not in this endpoint's enum.
+    return OpenApiParameter(
+        "aggregation_level",
+        OpenApiTypes.STR,
+        enum=levels_from(scope),
+        description=f"Default {scope}, this endpoint's scope; only deeper (a higher level is "
+        "aggregation_level_too_high). Deeper: one row per period and child with counters in the "
+        "range, carrying the child's campaign_id / ad_group_id / ad_id.",
+    )
+
+
+def _insights_schema(summary: str, scope: str = "ad_account") -> Callable:
     return extend_schema(
         summary=summary,
         description=_INSIGHTS_DESCRIPTION,
-        parameters=_INSIGHTS_PARAMETERS,
+        parameters=[*_INSIGHTS_PARAMETERS, _aggregation_level(scope)],
         responses={200: InsightsRowSerializer(many=True), **v1_error_responses(400, 401, 403, 404, 429)},
         tags=["Insights"],
     )
@@ -230,9 +265,11 @@ class InsightsApiBase(V1Api):
     scope_kind: str | None = None
 
     def insights(self, public_id: UUID | None = None) -> Response:
-        query = parse_query(self.request.query_params, now=timezone.now())
+        level = self.scope_kind or "ad_account"
+        query = parse_query(self.request.query_params, now=timezone.now(), scope=level)
         scope = selectors.insights_scope(org=self.org, kind=self.scope_kind, public_id=public_id)
-        return Response(build_rows(selectors.stats_hourly(scope=scope, query=query), query))
+        rows = build_rows(selectors.stats_hourly(scope=scope, query=query), query)
+        return Response([InsightsRowSerializer.render(row) for row in rows])
 
 
 class AdAccountInsightsApi(InsightsApiBase):
@@ -244,7 +281,7 @@ class AdAccountInsightsApi(InsightsApiBase):
 class CampaignInsightsApi(InsightsApiBase):
     scope_kind = "campaign"
 
-    @_insights_schema("Insights of a campaign")
+    @_insights_schema("Insights of a campaign", "campaign")
     def get(self, request: Request, campaign_id: UUID) -> Response:
         return self.insights(campaign_id)
 
@@ -252,7 +289,7 @@ class CampaignInsightsApi(InsightsApiBase):
 class AdGroupInsightsApi(InsightsApiBase):
     scope_kind = "ad_group"
 
-    @_insights_schema("Insights of an ad group")
+    @_insights_schema("Insights of an ad group", "ad_group")
     def get(self, request: Request, ad_group_id: UUID) -> Response:
         return self.insights(ad_group_id)
 
@@ -260,6 +297,6 @@ class AdGroupInsightsApi(InsightsApiBase):
 class AdInsightsApi(InsightsApiBase):
     scope_kind = "ad"
 
-    @_insights_schema("Insights of an ad")
+    @_insights_schema("Insights of an ad", "ad")
     def get(self, request: Request, ad_id: UUID) -> Response:
         return self.insights(ad_id)

@@ -22,8 +22,8 @@ from thrad.admin import staff_audit
 
 CAMPAIGN_FIELDS: list[str] = [
     "public_id", "organization", "name", "description", "status", "review_status", "start_time",
-    "end_time", "lifetime_spend_limit_micros", "spend_micros", "pricing_model", "countries",
-    "created_at", "updated_at",
+    "end_time", "lifetime_spend_limit_micros", "spend_micros", "daily_spend_limit_micros", "pacing_in_effect",
+    "day_spend_micros", "spend_day", "pricing_model", "countries", "created_at", "updated_at",
 ]  # fmt: skip
 
 
@@ -113,6 +113,10 @@ class CampaignAdmin(admin.ModelAdmin):
     def _url(self, view: str, *args: object) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
 
+    @admin.display(description="Pacing (in effect)")
+    def pacing_in_effect(self, campaign: Campaign) -> str:
+        return campaign.pacing_shown
+
     @admin.display(description="Ad groups and ads")
     def creatives(self, campaign: Campaign) -> SafeString:
         """Everything a reviewer must see: each ad's copy, link and image (escaped)."""
@@ -148,7 +152,15 @@ class CampaignReviewQueueAdmin(CampaignAdmin):
 
 @admin.register(AdGroup)
 class AdGroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "campaign", "organization", "status", "max_bid_micros", "created_at"]
+    list_display = [
+        "name",
+        "campaign",
+        "organization",
+        "status",
+        "max_bid_micros",
+        "frequency_cap",
+        "created_at",
+    ]
     list_filter = ["status"]
     search_fields = ["name", "campaign__name"]
     list_select_related = ["campaign", "organization"]
@@ -156,6 +168,11 @@ class AdGroupAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="Frequency cap")
+    def frequency_cap(self, group: AdGroup) -> str:
+        cap = group.frequency_cap
+        return f"{cap.max_impressions} per {cap.window} per user" if cap else "—"
 
 
 @admin.register(Ad)

@@ -5,8 +5,11 @@ Money is integer micros. Each row carries its organization so every query can be
 """
 
 import uuid
+from datetime import date
+from typing import NamedTuple
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from thrad.models import Organization
@@ -22,6 +25,36 @@ class ReviewStatus(models.TextChoices):
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class Pacing(models.TextChoices):
+    EVEN = "even"
+    ASAP = "asap"
+
+
+class CapWindow(models.TextChoices):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+
+CAP_WINDOW_SECONDS = {CapWindow.HOUR: 3600, CapWindow.DAY: 86_400, CapWindow.WEEK: 7 * 86_400}
+
+
+class FrequencyCap(NamedTuple):
+    max_impressions: int
+    window: str
+
+    @property
+    def window_seconds(self) -> int:
+        return CAP_WINDOW_SECONDS[CapWindow(self.window)]
+
+
+def pacing_in_effect(pacing: str | None, daily_limit_micros: int | None) -> str:
+    """As set, else even with a daily limit and asap without."""
+    if pacing:
+        return pacing
+    return Pacing.EVEN if daily_limit_micros is not None else Pacing.ASAP
 
 
 class OrgScopedQuerySet(models.QuerySet):
@@ -41,7 +74,21 @@ class Campaign(models.Model):
     start_time = models.DateTimeField()
     end_time = models.DateTimeField(null=True, blank=True)
     lifetime_spend_limit_micros = models.BigIntegerField()
+    daily_spend_limit_micros = models.BigIntegerField(
+        null=True, blank=True, help_text="Per UTC day; null: none."
+    )
+    pacing = models.CharField(  # noqa: DJ001 - null is the API's "default pacing"
+        max_length=4,
+        choices=Pacing.choices,
+        null=True,
+        blank=True,
+        help_text="Null: the default (even with a daily limit, else asap).",
+    )
     spend_micros = models.BigIntegerField(default=0, help_text="Recorded spend, updated atomically.")
+    day_spend_micros = models.BigIntegerField(
+        default=0, help_text="Recorded spend on spend_day (UTC), updated with spend_micros."
+    )
+    spend_day = models.DateField(null=True, blank=True, help_text="The UTC day day_spend_micros counts.")
     pricing_model = models.CharField(max_length=10, default="cpm")
     countries = models.JSONField(default=list, blank=True, help_text="ISO alpha-2, upper case; empty = everywhere.")  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
@@ -58,6 +105,15 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def pacing_shown(self) -> str:
+        """The pacing in effect: as set, else even with a daily limit and asap without."""
+        return pacing_in_effect(self.pacing, self.daily_spend_limit_micros)
+
+    def spend_on(self, day: date) -> int:
+        """Recorded spend on this UTC day (0 for a day without a render)."""
+        return self.day_spend_micros if self.spend_day == day else 0
 
 
 class CampaignInReview(Campaign):
@@ -77,6 +133,8 @@ class AdGroup(models.Model):
     context_hints = models.JSONField(default=list, blank=True)
     max_bid_micros = models.BigIntegerField()
     billing_event_type = models.CharField(max_length=12, default="impression")
+    frequency_cap_max_impressions = models.PositiveSmallIntegerField(null=True, blank=True)
+    frequency_cap_window = models.CharField(max_length=4, choices=CapWindow.choices, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,9 +144,22 @@ class AdGroup(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["campaign", "created_at", "id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency_cap_max_impressions__isnull=True, frequency_cap_window__isnull=True)
+                | Q(frequency_cap_max_impressions__isnull=False, frequency_cap_window__isnull=False),
+                name="frequency_cap_whole_or_none",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def frequency_cap(self) -> FrequencyCap | None:
+        if self.frequency_cap_max_impressions is None or self.frequency_cap_window is None:
+            return None
+        return FrequencyCap(self.frequency_cap_max_impressions, self.frequency_cap_window)
 
 
 class Ad(models.Model):

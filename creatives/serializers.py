@@ -1,9 +1,10 @@
 """Request parsing (strict DRF serializers) and response rendering for campaigns, ad groups, ads.
 
 Input serializers reject fields they do not know, so a typo or a read-only field such as
-`status` is a 400 `invalid_value` naming it instead of being silently ignored. Responses are
-rendered by plain functions (one dict per object, no per-field machinery: lists of 500 stay
-cheap); the `*Serializer` output classes below describe the same shapes for the OpenAPI schema.
+`status` is a 400 `invalid_value` naming it instead of being silently ignored. The output
+serializers (`CampaignSerializer`, `AdGroupSerializer`, `AdSerializer`) are the one definition
+of each response: `CampaignSerializer.render(campaign)` is the body, and the OpenAPI schema is
+read from the same fields (thrad/shapes.py keeps rendering a list of 500 cheap).
 """
 
 from collections.abc import Mapping
@@ -16,13 +17,15 @@ from rest_framework import serializers
 
 from creatives import assets, patterns
 from creatives.countries import normalize_country_code
-from creatives.models import Ad, AdGroup, Campaign, Status
+from creatives.models import Status
+from thrad.shapes import OutputSerializer
 from uploads.models import UploadedFile
 
 MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
 MAX_SPEND_LIMIT_MICROS = 10**15  # $1,000,000,000
 MIN_SPEND_LIMIT_MICROS = 990_000
 MAX_BID_MICROS = 100_000_000
+MAX_CAP_IMPRESSIONS = 100
 MAX_AD_GROUPS_PER_CREATE = 20
 MAX_ADS_PER_AD_GROUP_CREATE = 50
 MAX_CONTEXT_HINTS = 50
@@ -66,11 +69,12 @@ def _json_type_error(field: serializers.Field, value: Any) -> Any:
 
 
 def is_whole(serializer: serializers.BaseSerializer) -> bool:
-    """False for a part of a partial update (its absent fields stay as they are); an item of a
-    list is always whole, even inside a partial update: it replaces the list."""
+    """False for a part of a partial update (its absent fields stay as they are). An item of a
+    list is always whole, even inside a partial update (it replaces the list), and so is a part
+    whose serializer says `whole = True` (it replaces the stored value)."""
     node: Any = serializer
     while node.parent is not None:
-        if isinstance(node.parent, (serializers.ListField, serializers.ListSerializer)):
+        if getattr(node, "whole", False) or isinstance(node.parent, (serializers.ListField, serializers.ListSerializer)):  # fmt: skip
             return True
         node = node.parent
     return not getattr(node, "partial", False)
@@ -78,6 +82,8 @@ def is_whole(serializer: serializers.BaseSerializer) -> bool:
 
 class StrictSerializer(serializers.Serializer):
     """Unknown fields are refused, values must have their JSON type, list items are whole."""
+
+    whole = False  # True: sent whole even in a partial update (see is_whole)
 
     # Unknown fields (a typo, a read-only field) are an error, never ignored; "5" is no integer.
     # creatives/openapi.py states these rules in the schema (additionalProperties: false).
@@ -97,12 +103,16 @@ class StrictSerializer(serializers.Serializer):
                     n for n, f in self.fields.items() if f.required and not f.read_only and n not in data
                 ]
                 if missing:
-                    raise serializers.ValidationError({missing[0]: [serializers.ErrorDetail("This field is required.", code="required")]})  # fmt: skip
+                    message = "This field is required: this part is sent whole, even in an update."
+                    raise serializers.ValidationError({missing[0]: [serializers.ErrorDetail(message, code="required")]})  # fmt: skip
         return super().to_internal_value(data)
 
 
 class UnixTimeField(serializers.IntegerField):
-    """A Unix time in whole seconds, read into an aware UTC datetime."""
+    """A Unix time in whole seconds: read into an aware UTC datetime, shown as seconds again."""
+
+    def to_representation(self, value: datetime) -> int:  # type: ignore[override]
+        return int(value.timestamp())
 
     def to_internal_value(self, data: Any) -> datetime:  # type: ignore[override]
         seconds = super().to_internal_value(data)
@@ -154,6 +164,29 @@ class BudgetSerializer(StrictSerializer):
     lifetime_spend_limit_micros = serializers.IntegerField(
         min_value=MIN_SPEND_LIMIT_MICROS, max_value=MAX_SPEND_LIMIT_MICROS
     )
+    daily_spend_limit_micros = serializers.IntegerField(
+        min_value=MIN_SPEND_LIMIT_MICROS,
+        max_value=MAX_SPEND_LIMIT_MICROS,
+        allow_null=True,
+        required=False,
+        help_text="Spend per UTC day; null: no daily limit. At most the lifetime limit.",
+    )
+    pacing = choice_field(
+        "even",
+        "asap",
+        allow_null=True,
+        required=False,
+        help_text="even: spread the daily limit over the UTC day (needs a daily limit); asap: as fast as "
+        "traffic allows. Absent or null: the default, even with a daily limit and asap without.",
+    )
+
+
+class FrequencyCapSerializer(StrictSerializer):
+    """Replaced whole: an update sends both fields (or `frequency_cap: null` to remove the cap)."""
+
+    whole = True
+    max_impressions = serializers.IntegerField(min_value=1, max_value=MAX_CAP_IMPRESSIONS)
+    window = choice_field("hour", "day", "week", help_text="Rolling: the last hour, 24 hours or 7 days.")
 
 
 class BiddingConfigSerializer(StrictSerializer):
@@ -203,6 +236,12 @@ class AdGroupFieldsSerializer(StrictSerializer):
         child=serializers.CharField(max_length=100), max_length=MAX_CONTEXT_HINTS, default=list
     )
     bidding_config = BiddingConfigSerializer()
+    frequency_cap = FrequencyCapSerializer(
+        required=False,
+        allow_null=True,
+        help_text="How many of this group's ads one end user (the bid request's userId) may be shown per "
+        "rolling window; null or absent: no cap.",
+    )
 
 
 class AdGroupNestedSerializer(AdGroupFieldsSerializer):
@@ -254,138 +293,116 @@ def parse(serializer_class: type[serializers.Serializer], data: Any, *, org: Any
     return dict(serializer.validated_data)
 
 
-# --- output --------------------------------------------------------------------------------
+# --- output: each shape once, for the body and the schema (thrad/shapes.py) -----------------
 
 
-def unix(value: datetime | None) -> int | None:
-    return int(value.timestamp()) if value is not None else None
-
-
-def _shown_status(status: str) -> str:
+class ShownStatusField(serializers.ChoiceField):
     """Archived ad groups and ads read back as paused (only campaigns show `archived`)."""
-    return Status.PAUSED if status == Status.ARCHIVED else status
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=["active", "paused"], help_text="Archived reads back as paused.", **kwargs)
+
+    def to_representation(self, value: str) -> str:
+        return Status.PAUSED if value == Status.ARCHIVED else value
 
 
-def campaign_data(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "id": str(campaign.public_id),
-        "name": campaign.name,
-        "description": campaign.description,
-        "status": campaign.status,
-        "review_status": campaign.review_status,
-        "start_time": unix(campaign.start_time),
-        "end_time": unix(campaign.end_time),
-        "budget": {"lifetime_spend_limit_micros": campaign.lifetime_spend_limit_micros},
-        "pricing_model": campaign.pricing_model,
-        "targeting": {"locations": {"include": [{"country_code": c} for c in campaign.countries]}},
-        "created_at": unix(campaign.created_at),
-        "updated_at": unix(campaign.updated_at),
-    }
+class BlankIsNullField(serializers.CharField):
+    def to_representation(self, value: str) -> str | None:  # type: ignore[override]
+        return value or None
 
 
-def ad_group_data(group: AdGroup) -> dict[str, Any]:
-    """Needs `group.campaign` loaded (select_related)."""
-    return {
-        "id": str(group.public_id),
-        "campaign_id": str(group.campaign.public_id),
-        "name": group.name,
-        "context_hints": list(group.context_hints),
-        "bidding_config": {
-            "max_bid_micros": group.max_bid_micros,
-            "billing_event_type": group.billing_event_type,
-        },
-        "status": _shown_status(group.status),
-        "created_at": unix(group.created_at),
-        "updated_at": unix(group.updated_at),
-    }
+class AssetUrlField(serializers.URLField):
+    """An ad's stored asset path, shown as its public URL."""
+
+    def to_representation(self, value: str) -> str | None:  # type: ignore[override]
+        return assets.public_url(value)
 
 
-def ad_data(ad: Ad) -> dict[str, Any]:
-    """Needs `ad.ad_group.campaign` loaded (select_related)."""
-    return {
-        "id": str(ad.public_id),
-        "ad_group_id": str(ad.ad_group.public_id),
-        "name": ad.name,
-        "status": _shown_status(ad.status),
-        "review_status": ad.ad_group.campaign.review_status,
-        "creative": {
-            "type": ad.creative_type,
-            "title": ad.title,
-            "body": ad.body,
-            "cta_text": ad.cta_text,
-            "target_url": ad.target_url,
-            "file_id": ad.file_id or None,
-            "image_url": assets.public_url(ad.asset_path),
-        },
-    }
+class _CountryOut(OutputSerializer):
+    country_code = serializers.CharField(source="*", help_text="ISO 3166-1 alpha-2, upper case.")
 
 
-# --- output shapes, for the OpenAPI schema -------------------------------------------------
+class _LocationsOut(OutputSerializer):
+    include = _CountryOut(many=True, source="countries", help_text="Empty: everywhere.")
 
 
-class _CountryOut(serializers.Serializer):
-    country_code = serializers.CharField(help_text="ISO 3166-1 alpha-2, upper case.")
+class _TargetingOut(OutputSerializer):
+    locations = _LocationsOut(source="*")
 
 
-class _LocationsOut(serializers.Serializer):
-    include = _CountryOut(many=True, help_text="Empty: everywhere.")
-
-
-class _TargetingOut(serializers.Serializer):
-    locations = _LocationsOut()
-
-
-class _BudgetOut(serializers.Serializer):
+class _BudgetOut(OutputSerializer):
     lifetime_spend_limit_micros = serializers.IntegerField()
+    daily_spend_limit_micros = serializers.IntegerField(allow_null=True, help_text="Per UTC day; null: none.")
+    pacing = choice_field("even", "asap", source="pacing_shown", help_text="The pacing in effect.")
 
 
-class CampaignSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
+class CampaignSerializer(OutputSerializer):
+    id = serializers.UUIDField(source="public_id")
     name = serializers.CharField()
     description = serializers.CharField(allow_null=True)
     status = choice_field("active", "paused", "archived")
     review_status = choice_field("in_review", "approved", "rejected")
-    start_time = serializers.IntegerField(help_text="Unix seconds.")
-    end_time = serializers.IntegerField(allow_null=True, help_text="Unix seconds; null: until the budget is spent.")  # fmt: skip
-    budget = _BudgetOut()
+    start_time = UnixTimeField(help_text="Unix seconds.")
+    end_time = UnixTimeField(allow_null=True, help_text="Unix seconds; null: until the budget is spent.")
+    budget = _BudgetOut(source="*")
     pricing_model = choice_field("cpm")
-    targeting = _TargetingOut()
-    created_at = serializers.IntegerField()
-    updated_at = serializers.IntegerField()
+    targeting = _TargetingOut(source="*")
+    created_at = UnixTimeField()
+    updated_at = UnixTimeField()
 
 
-class _BiddingConfigOut(serializers.Serializer):
+class _BiddingConfigOut(OutputSerializer):
     max_bid_micros = serializers.IntegerField(help_text="CPM in micros.")
     billing_event_type = choice_field("impression")
 
 
-class AdGroupSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    campaign_id = serializers.UUIDField()
+class _FrequencyCapOut(OutputSerializer):
+    max_impressions = serializers.IntegerField()
+    window = choice_field("hour", "day", "week")
+
+
+class AdGroupSerializer(OutputSerializer):
+    # Needs `group.campaign` loaded (select_related).
+
+    id = serializers.UUIDField(source="public_id")
+    campaign_id = serializers.UUIDField(source="campaign.public_id")
     name = serializers.CharField()
     context_hints = serializers.ListField(child=serializers.CharField())
-    bidding_config = _BiddingConfigOut()
-    status = choice_field("active", "paused", help_text="Archived reads back as paused.")
-    created_at = serializers.IntegerField()
-    updated_at = serializers.IntegerField()
+    bidding_config = _BiddingConfigOut(source="*")
+    frequency_cap = _FrequencyCapOut(
+        allow_null=True, help_text="Per end user and rolling window; null: none."
+    )
+    status = ShownStatusField()
+    created_at = UnixTimeField()
+    updated_at = UnixTimeField()
 
 
-class _CreativeOut(serializers.Serializer):
-    type = choice_field("chat_card")
+class _CreativeOut(OutputSerializer):
+    type = choice_field("chat_card", source="creative_type")
     title = serializers.CharField()
     body = serializers.CharField()
     cta_text = serializers.CharField()
-    target_url = serializers.CharField(help_text="As sent: an absolute http(s) URL, which may hold non-ASCII characters (no `uri` format).")  # fmt: skip
-    file_id = serializers.CharField(allow_null=True)
-    image_url = serializers.URLField(allow_null=True, help_text="Public URL of this ad's own copy of the image.")  # fmt: skip
-
-
-class AdSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    ad_group_id = serializers.UUIDField()
-    name = serializers.CharField()
-    status = choice_field("active", "paused", help_text="Archived reads back as paused.")
-    review_status = choice_field(
-        "in_review", "approved", "rejected", help_text="The campaign's review status."
+    target_url = serializers.CharField(
+        help_text="As sent: an absolute http(s) URL, which may hold non-ASCII characters (no `uri` format)."
     )
-    creative = _CreativeOut()
+    file_id = BlankIsNullField(allow_null=True)
+    image_url = AssetUrlField(
+        source="asset_path", allow_null=True, help_text="Public URL of this ad's own copy of the image."
+    )
+
+
+class AdSerializer(OutputSerializer):
+    # Needs `ad.ad_group.campaign` loaded (select_related).
+
+    id = serializers.UUIDField(source="public_id")
+    ad_group_id = serializers.UUIDField(source="ad_group.public_id")
+    name = serializers.CharField()
+    status = ShownStatusField()
+    review_status = choice_field(
+        "in_review",
+        "approved",
+        "rejected",
+        source="ad_group.campaign.review_status",
+        help_text="The campaign's review status.",
+    )
+    creative = _CreativeOut(source="*")

@@ -15,7 +15,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from creatives.assets import asset_copy, removed_unless_committed
-from creatives.models import Ad, AdGroup, Campaign, ReviewStatus, Status
+from creatives.models import Ad, AdGroup, Campaign, Pacing, ReviewStatus, Status
 from creatives.signals import serving_changed
 from thrad.errors import V1Error
 from thrad.models import AuditLog, Organization
@@ -38,11 +38,14 @@ def serving_changed_notify(*, organization_id: int) -> None:
 # --- campaigns -----------------------------------------------------------------------------
 
 
+_BUDGET_FIELDS = ("lifetime_spend_limit_micros", "daily_spend_limit_micros", "pacing")
+
+
 def _campaign_fields(data: dict[str, Any]) -> dict[str, Any]:
     names = ("name", "description", "start_time", "end_time", "pricing_model")
     fields: dict[str, Any] = {k: data[k] for k in names if k in data}
-    if "lifetime_spend_limit_micros" in data.get("budget", {}):  # an update may send "budget": {}
-        fields["lifetime_spend_limit_micros"] = data["budget"]["lifetime_spend_limit_micros"]
+    budget = data.get("budget", {})
+    fields.update({name: budget[name] for name in _BUDGET_FIELDS if name in budget})
     include = data.get("targeting", {}).get("locations", {}).get("include")
     if include is not None:
         fields["countries"] = list(dict.fromkeys(item["country_code"] for item in include))
@@ -54,12 +57,36 @@ def _check_schedule(start: datetime, end: datetime | None) -> None:
         raise V1Error.INVALID_VALUE("end_time must be after start_time.", param="end_time")
 
 
+def _check_budget(campaign: Campaign, changed: dict[str, Any]) -> None:
+    """The budget as it will be: a daily limit at most the lifetime limit; even pacing needs one.
+    `param` names the field the request sent."""
+    daily, lifetime = campaign.daily_spend_limit_micros, campaign.lifetime_spend_limit_micros
+    if daily is not None and daily > lifetime:
+        sent_daily = "daily_spend_limit_micros" in changed or "lifetime_spend_limit_micros" not in changed
+        param = "budget.daily_spend_limit_micros" if sent_daily else "budget.lifetime_spend_limit_micros"
+        raise V1Error.INVALID_VALUE(
+            f"daily_spend_limit_micros ({daily}) must be at most lifetime_spend_limit_micros ({lifetime}).",
+            param=param,
+        )
+    if campaign.pacing == Pacing.EVEN and daily is None:
+        sent_pacing = "pacing" in changed
+        raise V1Error.INVALID_VALUE(
+            "Even pacing spreads a daily limit over the day: set budget.daily_spend_limit_micros, or use "
+            "pacing asap (or null for the default).",
+            param="budget.pacing" if sent_pacing else "budget.daily_spend_limit_micros",
+        )
+
+
 def campaign_create(*, org: Organization, data: dict[str, Any]) -> Campaign:
     """Create a campaign with its ad groups and ads, all or nothing; it starts paused, in review."""
     with removed_unless_committed(), transaction.atomic():
         fields = _campaign_fields(data)
         _check_schedule(fields["start_time"], fields.get("end_time"))
-        campaign = Campaign.objects.create(organization=org, status=Status.PAUSED, review_status=ReviewStatus.IN_REVIEW, **fields)  # fmt: skip
+        campaign = Campaign(
+            organization=org, status=Status.PAUSED, review_status=ReviewStatus.IN_REVIEW, **fields
+        )
+        _check_budget(campaign, fields)
+        campaign.save(force_insert=True)
         for index, group in enumerate(data.get("ad_groups", [])):
             _ad_group_insert(org=org, campaign=campaign, data=group, param=f"ad_groups[{index}].")
         serving_changed_notify(organization_id=org.pk)
@@ -76,6 +103,7 @@ def campaign_update(*, campaign: Campaign, data: dict[str, Any]) -> Campaign:
         for name, value in fields.items():
             setattr(locked, name, value)
         _check_schedule(locked.start_time, locked.end_time)
+        _check_budget(locked, fields)
         locked.save(update_fields=[*fields, "updated_at"])
         serving_changed_notify(organization_id=locked.organization_id)
     return locked
@@ -151,6 +179,10 @@ def _ad_group_fields(data: dict[str, Any]) -> dict[str, Any]:
         fields["max_bid_micros"] = bidding["max_bid_micros"]
     if "billing_event_type" in bidding:
         fields["billing_event_type"] = bidding["billing_event_type"]
+    if "frequency_cap" in data:
+        cap = data["frequency_cap"] or {}
+        fields["frequency_cap_max_impressions"] = cap.get("max_impressions")
+        fields["frequency_cap_window"] = cap.get("window")
     return fields
 
 

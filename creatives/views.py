@@ -28,9 +28,6 @@ from creatives.serializers import (
     CampaignCreateSerializer,
     CampaignSerializer,
     CampaignUpdateSerializer,
-    ad_data,
-    ad_group_data,
-    campaign_data,
     parse,
 )
 from thrad import ratelimit, storage
@@ -122,7 +119,7 @@ class CampaignListCreateApi(CreateMixin):
     )
     def get(self, request: Request) -> Response:
         page = selectors.campaign_list(org=self.org, page=PageRequest.from_query(request.query_params))
-        return Response(list_body(page, campaign_data))
+        return Response(list_body(page, CampaignSerializer.render))
 
     @extend_schema(
         summary="Create a campaign with its ad groups and ads",
@@ -144,7 +141,7 @@ class CampaignListCreateApi(CreateMixin):
     def post(self, request: Request) -> Response:
         def create() -> dict[str, Any]:
             data = parse(CampaignCreateSerializer, request.data, org=self.org)
-            return campaign_data(services.campaign_create(org=self.org, data=data))
+            return CampaignSerializer.render(services.campaign_create(org=self.org, data=data))
 
         return self.created(request, create)
 
@@ -156,7 +153,9 @@ class CampaignGetUpdateApi(V1Api):
         responses={200: CampaignSerializer, **errors(404)},
     )
     def get(self, request: Request, campaign_id: str) -> Response:
-        return Response(campaign_data(selectors.campaign_get(org=self.org, campaign_id=campaign_id)))
+        return Response(
+            CampaignSerializer.render(selectors.campaign_get(org=self.org, campaign_id=campaign_id))
+        )
 
     @extend_schema(
         summary="Update a campaign",
@@ -173,7 +172,7 @@ class CampaignGetUpdateApi(V1Api):
     def post(self, request: Request, campaign_id: str) -> Response:
         campaign = selectors.campaign_get(org=self.org, campaign_id=campaign_id)
         data = parse(CampaignUpdateSerializer, request.data, org=self.org, partial=True)
-        return Response(campaign_data(services.campaign_update(campaign=campaign, data=data)))
+        return Response(CampaignSerializer.render(services.campaign_update(campaign=campaign, data=data)))
 
 
 class _CampaignActionApi(V1Api):
@@ -181,7 +180,7 @@ class _CampaignActionApi(V1Api):
 
     def post(self, request: Request, campaign_id: str) -> Response:
         campaign = selectors.campaign_get(org=self.org, campaign_id=campaign_id)
-        return Response(campaign_data(type(self).perform(campaign=campaign)))
+        return Response(CampaignSerializer.render(type(self).perform(campaign=campaign)))
 
 
 def _action_schema(summary: str, out: type[serializers.Serializer], *statuses: int, description: str = "", codes: str = "invalid_value") -> Any:  # fmt: skip
@@ -237,7 +236,8 @@ class AdGroupListCreateApi(CreateMixin):
         page = PageRequest.from_query(request.query_params)
         campaign_id = _required_query(request, "campaign_id")
         campaign = selectors.campaign_get(org=self.org, campaign_id=campaign_id, param="campaign_id")
-        return Response(list_body(selectors.ad_group_list(org=self.org, campaign=campaign, page=page), ad_group_data))  # fmt: skip
+        groups = selectors.ad_group_list(org=self.org, campaign=campaign, page=page)
+        return Response(list_body(groups, AdGroupSerializer.render))
 
     @extend_schema(
         summary="Create an ad group",
@@ -256,7 +256,9 @@ class AdGroupListCreateApi(CreateMixin):
             campaign = selectors.campaign_get(
                 org=self.org, campaign_id=data["campaign_id"], param="campaign_id"
             )
-            return ad_group_data(services.ad_group_create(org=self.org, campaign=campaign, data=data))
+            return AdGroupSerializer.render(
+                services.ad_group_create(org=self.org, campaign=campaign, data=data)
+            )
 
         return self.created(request, create)
 
@@ -268,7 +270,9 @@ class AdGroupGetUpdateApi(V1Api):
         responses={200: AdGroupSerializer, **errors(404)},
     )
     def get(self, request: Request, ad_group_id: str) -> Response:
-        return Response(ad_group_data(selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id)))
+        return Response(
+            AdGroupSerializer.render(selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id))
+        )
 
     @extend_schema(
         summary="Update an ad group",
@@ -283,7 +287,7 @@ class AdGroupGetUpdateApi(V1Api):
     def post(self, request: Request, ad_group_id: str) -> Response:
         group = selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id)
         data = parse(AdGroupUpdateSerializer, request.data, org=self.org, partial=True)
-        return Response(ad_group_data(services.ad_group_update(ad_group=group, data=data)))
+        return Response(AdGroupSerializer.render(services.ad_group_update(ad_group=group, data=data)))
 
 
 class _AdGroupActionApi(V1Api):
@@ -291,7 +295,7 @@ class _AdGroupActionApi(V1Api):
 
     def post(self, request: Request, ad_group_id: str) -> Response:
         group = selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id)
-        return Response(ad_group_data(type(self).perform(ad_group=group)))
+        return Response(AdGroupSerializer.render(type(self).perform(ad_group=group)))
 
 
 @extend_schema_view(post=_action_schema("Activate an ad group", AdGroupSerializer, 404))
@@ -335,7 +339,9 @@ class AdListCreateApi(CreateMixin):
         page = PageRequest.from_query(request.query_params)
         ad_group_id = _required_query(request, "ad_group_id")
         group = selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id, param="ad_group_id")
-        return Response(list_body(selectors.ad_list(org=self.org, ad_group=group, page=page), ad_data))
+        return Response(
+            list_body(selectors.ad_list(org=self.org, ad_group=group, page=page), AdSerializer.render)
+        )
 
     @extend_schema(
         summary="Create an ad",
@@ -353,7 +359,7 @@ class AdListCreateApi(CreateMixin):
         def create() -> dict[str, Any]:
             data = parse(AdCreateSerializer, request.data, org=self.org)
             group = selectors.ad_group_get(org=self.org, ad_group_id=data["ad_group_id"], param="ad_group_id")
-            return ad_data(services.ad_create(org=self.org, ad_group=group, data=data))
+            return AdSerializer.render(services.ad_create(org=self.org, ad_group=group, data=data))
 
         return self.created(request, create)
 
@@ -361,7 +367,7 @@ class AdListCreateApi(CreateMixin):
 class AdGetUpdateApi(V1Api):
     @extend_schema(summary="Get an ad", operation_id="getAd", responses={200: AdSerializer, **errors(404)})
     def get(self, request: Request, ad_id: str) -> Response:
-        return Response(ad_data(selectors.ad_get(org=self.org, ad_id=ad_id)))
+        return Response(AdSerializer.render(selectors.ad_get(org=self.org, ad_id=ad_id)))
 
     @extend_schema(
         summary="Update an ad",
@@ -378,7 +384,7 @@ class AdGetUpdateApi(V1Api):
     def post(self, request: Request, ad_id: str) -> Response:
         ad = selectors.ad_get(org=self.org, ad_id=ad_id)
         data = parse(AdUpdateSerializer, request.data, org=self.org, partial=True)
-        return Response(ad_data(services.ad_update(ad=ad, data=data)))
+        return Response(AdSerializer.render(services.ad_update(ad=ad, data=data)))
 
 
 class _AdActionApi(V1Api):
@@ -386,7 +392,7 @@ class _AdActionApi(V1Api):
 
     def post(self, request: Request, ad_id: str) -> Response:
         ad = selectors.ad_get(org=self.org, ad_id=ad_id)
-        return Response(ad_data(type(self).perform(ad=ad)))
+        return Response(AdSerializer.render(type(self).perform(ad=ad)))
 
 
 @extend_schema_view(post=_action_schema("Activate an ad", AdSerializer, 404))

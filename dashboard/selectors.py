@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.db.models import Sum
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from bids.models import AdStatsHourly
 from creatives.models import Campaign
-from dashboard.charts import DayPoint
+from dashboard.charts import DayPoint, format_money
 from thrad.models import ApiKey, AuditLog, Membership, Organization
 
 
@@ -75,9 +76,27 @@ def audit_log_list(*, org: Organization, limit: int = 50) -> list[AuditLog]:
     return list(AuditLog.objects.filter(organization=org).select_related("actor")[:limit])
 
 
-def campaign_list_for_overview(*, org: Organization, limit: int = 50) -> list[Campaign]:
-    """The organization's latest campaigns with their status and review status."""
-    return list(Campaign.objects.for_org(org).order_by("-created_at", "-id")[:limit])
+class CampaignToday(NamedTuple):
+    campaign: Campaign
+    spent_today: str  # dollars, as the page shows them
+    daily_limit: str | None  # None: no daily limit
+    percent: int  # of the daily limit spent today, 0-100 (0 without a limit)
+
+
+def campaign_list_for_overview(
+    *, org: Organization, limit: int = 50, today: date | None = None
+) -> list[CampaignToday]:
+    """The organization's latest campaigns with their status, review status and spend today (UTC)
+    against their daily limit, as the DSP's render keeps it on the campaign row."""
+    today = today or timezone.now().astimezone(UTC).date()
+    rows = []
+    for campaign in Campaign.objects.for_org(org).order_by("-created_at", "-id")[:limit]:
+        spent, daily = campaign.spend_on(today), campaign.daily_spend_limit_micros
+        percent = min(100, round(100 * spent / daily)) if daily else 0
+        rows.append(
+            CampaignToday(campaign, format_money(spent), format_money(daily) if daily else None, percent)
+        )
+    return rows
 
 
 @dataclass(frozen=True)

@@ -11,47 +11,20 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from tests.factories import Actor, make_actor
 from tests.support import servers
 from tests.support.storage import ensure_bucket
-from thrad.models import ApiKey, Membership, Organization
-from thrad.services import api_key_create, organization_create
+from thrad.models import Membership
 
 pytest_plugins = ["tests.support.browser"]
 
 TMP_DIR = Path(settings.BASE_DIR) / ".pytest-tmp"
-
-
-@dataclass
-class Actor:
-    user: object
-    org: Organization
-    key: ApiKey | None
-    secret: str | None
-
-    def client(self) -> APIClient:
-        """An API client sending this actor's key as a Bearer token."""
-        client = APIClient()
-        if self.secret:
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.secret}")
-        return client
-
-
-def make_actor(*, org_name: str, username: str, role: str, with_key: bool = True) -> Actor:
-    user = get_user_model().objects.create_user(username, f"{username}@example.com", "pw-123456789")
-    org = Organization.objects.filter(name=org_name).first() or organization_create(name=org_name, domain=f"{org_name.lower()}.example")  # fmt: skip
-    Membership.objects.create(user=user, organization=org, role=role)
-    key, secret = (None, None)
-    if with_key:
-        key, secret = api_key_create(org=org, by_user=user)
-    return Actor(user=user, org=org, key=key, secret=secret)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bids.auction import AdEntry, GroupEntry, cpm_price, impression_cost_micros, pick, rank
+from bids.auction import AdEntry, GroupEntry, candidates, cpm_price, impression_cost_micros, pick, rank
 
 NOW = 1_780_000_000.0
 
@@ -29,11 +29,13 @@ def ad(ad_id: int, group_id: int) -> AdEntry:
     return AdEntry(ad_id, group_id, 1, 1, "Nike", "nike.com", "T", "B", "Go", None, None)
 
 
-def group(group_id: int, max_bid: int = 7_500_000, *, ads: int = 1, countries=(), start=NOW - 10, end=None) -> GroupEntry:  # fmt: skip
+def group(
+    group_id: int, max_bid: int = 7_500_000, *, ads: int = 1, countries=(), start=NOW - 10, end=None, **extra
+) -> GroupEntry:
     return GroupEntry(
         ad_group_id=group_id, campaign_id=1, max_bid_micros=max_bid, price=cpm_price(max_bid), starts_at=start,
         ends_at=end, countries=frozenset(countries), has_hints=True,
-        ads=tuple(ad(group_id * 100 + i, group_id) for i in range(ads)),
+        ads=tuple(ad(group_id * 100 + i, group_id) for i in range(ads)), **extra,
     )  # fmt: skip
 
 
@@ -86,3 +88,39 @@ def test_eligibility_checks_schedule_country_and_floor(entry, eligible):
 def test_nothing_eligible_means_no_winner():
     assert choose({1: group(1, countries=["FR"])}, {1: 1.0}) is None
     assert choose({}, {}) is None
+
+
+def capped(group_id: int, max_bid: int = 7_500_000) -> GroupEntry:
+    return group(group_id, max_bid, cap=(3, 3600))
+
+
+def found(groups: list[GroupEntry], **kw) -> list[int]:
+    ranked = [(1.0, g) for g in sorted(groups, key=lambda g: -g.max_bid_micros)]
+    args = {"now": NOW, "country": "US", "floor": Decimal("4.00"), **kw}
+    return [g.ad_group_id for _, g in candidates(ranked, **args)]
+
+
+def test_candidates_stop_after_the_first_group_that_needs_no_counter_and_its_ties():
+    groups = [capped(1, 9_000_000), group(2, 8_000_000), capped(3, 8_000_000), group(4, 5_000_000)]
+    assert found(groups) == [1, 2, 3]
+
+
+def test_candidates_hold_at_most_max_constrained_groups_that_need_counters():
+    groups = [capped(i, 20_000_000 - i) for i in range(1, 20)] + [group(99, 5_000_000)]
+    assert found(groups, max_constrained=8) == list(range(1, 9))
+
+
+def test_candidates_skip_ineligible_groups():
+    assert found([capped(1, 9_000_000), group(2, 8_000_000, countries=["FR"]), group(3, 5_000_000)]) == [1, 3]
+
+
+def test_a_held_back_group_lets_the_next_one_win():
+    groups = {1: capped(1, 9_000_000), 2: group(2, 5_000_000)}
+    assert choose(groups, {1: 1.0, 2: 1.0}).ad_group_id == 1
+    assert choose(groups, {1: 1.0, 2: 1.0}, blocked={1}).ad_group_id == 2
+
+
+def test_a_campaign_at_its_daily_limit_is_ineligible_until_the_next_utc_day():
+    paused = group(1, paused_until=NOW + 60)
+    assert not paused.eligible(now=NOW, country="US", floor=Decimal("4.00"))
+    assert paused.eligible(now=NOW + 60, country="US", floor=Decimal("4.00"))

@@ -9,11 +9,21 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from bids.models import Bid
-from bids.render import RENDER_KEYS
 from creatives.models import ReviewStatus, Status
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, conversation
 
+RENDER_KEYS = {
+    "ad_format",
+    "placement",
+    "advertiser",
+    "domain",
+    "headline",
+    "description",
+    "cta_text",
+    "url",
+    "image_url",
+}
 MARATHON = conversation("Any tips for marathon training?", "Start slow and build up.")
 
 

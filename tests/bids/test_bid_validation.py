@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from bids.models import Bid
 from bids.services import supply_partner_key_rotate
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import END_USER, bid, bid_body, conversation
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from bids import tasks
 from bids.models import Bid, ClickToken
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 from thrad.celery import app
 

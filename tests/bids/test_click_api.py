@@ -1,4 +1,4 @@
-"""Click redirect: one click counted, 302 to the ad's own target URL only, tokens valid 30 days."""
+"""Click redirect: a token's first click counted, 302 to the ad's own target URL only, tokens valid 30 days."""
 
 import re
 from datetime import timedelta
@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from bids.models import AdStatsHourly
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 
 
@@ -39,10 +39,19 @@ def test_view_url_and_other_parameters_are_ignored(anon_client, click_path):
     assert clicks() == 1
 
 
-def test_every_click_counts(anon_client, click_path):
-    anon_client.get(click_path)
-    anon_client.get(click_path)
+def test_a_click_url_followed_twice_counts_one_click_and_still_redirects(anon_client, click_path):
+    first, second = anon_client.get(click_path), anon_client.get(click_path)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert second["Location"] == "https://www.nike.com/running?utm=thrad"
+    assert clicks() == 1
+
+
+def test_each_rendered_impression_counts_its_own_click(anon_client, ssp, click_path):
+    other = urlsplit(render(ssp, bid(ssp).json()["data"]["bidId"], 7.5).json()["data"]["url"]).path
+    for path in (click_path, other, click_path, other):
+        anon_client.get(path)
     assert clicks() == 2
+    assert sum(AdStatsHourly.objects.values_list("impressions", flat=True)) == 2
 
 
 def test_the_click_token_carries_256_random_bits(click_path):

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bids import index
 from creatives.models import Status
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid
 
 

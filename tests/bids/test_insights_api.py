@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bids.models import AdStatsHourly
-from tests.bids import factories
+from tests import factories
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)  # a Monday, midnight UTC
 
@@ -156,3 +156,96 @@ def test_the_widest_ranges_allowed(owner, tree):
     assert len(get(owner, "/v1/ad_account/insights", **year).json()) == 366
     hours = {"since": ts(T0), "until": ts(T0 + timedelta(hours=25)), "time_granularity": "hourly"}
     assert len(get(owner, "/v1/ad_account/insights", **hours).json()) == 25
+
+
+def test_monthly_rows_are_calendar_months(owner, tree):
+    stats(tree["ad1"], T0 + timedelta(days=35), impressions=7)  # 2026-07-06
+    params = {
+        "since": ts(T0 - timedelta(days=1)),
+        "until": ts(T0 + timedelta(days=40)),
+        "time_granularity": "monthly",
+    }
+    rows = get(owner, "/v1/ad_account/insights", **params, **{"fields[]": "impressions"}).json()
+    assert rows == [
+        {"readable_time": "2026-05", "impressions": 0},
+        {"readable_time": "2026-06", "impressions": 2000},
+        {"readable_time": "2026-07", "impressions": 7},
+    ]
+
+
+def test_the_account_by_ad_lists_each_ads_figures_with_its_ids(owner, tree):
+    ad1, ad2, ad3 = tree["ad1"], tree["ad2"], tree["ad3"]
+    rows = get(
+        owner, "/v1/ad_account/insights", **window(time_granularity="none", aggregation_level="ad")
+    ).json()
+
+    def ids(ad):
+        return {
+            "campaign_id": str(ad.ad_group.campaign.public_id),
+            "ad_group_id": str(ad.ad_group.public_id),
+            "ad_id": str(ad.public_id),
+        }
+
+    assert rows == [
+        {
+            "readable_time": "2026-06-01/2026-06-02",
+            **ids(ad1),
+            "impressions": 1200,
+            "clicks": 20,
+            "spend": 8.5,
+        },
+        {"readable_time": "2026-06-01/2026-06-02", **ids(ad2), "impressions": 500, "clicks": 5, "spend": 2.5},
+        {"readable_time": "2026-06-01/2026-06-02", **ids(ad3), "impressions": 300, "clicks": 3, "spend": 0.9},
+    ]
+
+
+def test_a_campaign_by_ad_group_gives_every_period_of_each_group_with_figures(owner, tree):
+    campaign, group = tree["ad1"].ad_group.campaign, tree["ad1"].ad_group
+    factories.ad_group(campaign, hints=["idle"])  # no counters: no rows
+    rows = get(
+        owner, f"/v1/campaigns/{campaign.public_id}/insights", **window(aggregation_level="ad_group")
+    ).json()
+    child = {"campaign_id": str(campaign.public_id), "ad_group_id": str(group.public_id)}
+    assert rows == [
+        {"readable_time": "2026-06-01", **child, "impressions": 1500, "clicks": 25, "spend": 10.0},
+        {"readable_time": "2026-06-02", **child, "impressions": 200, "clicks": 0, "spend": 1.0},
+    ]
+
+
+def test_the_endpoints_own_level_is_the_default_and_carries_no_ids(owner, tree):
+    path = f"/v1/ad_groups/{tree['ad1'].ad_group.public_id}/insights"
+    assert (
+        get(owner, path, **window(aggregation_level="ad_group")).json() == get(owner, path, **window()).json()
+    )
+    assert set(get(owner, path, **window()).json()[0]) == {"readable_time", "impressions", "clicks", "spend"}
+
+
+def test_an_aggregation_level_with_no_counters_is_an_empty_list(owner, tree):
+    empty = {"since": ts(T0 - timedelta(days=9)), "until": ts(T0 - timedelta(days=8))}
+    assert get(owner, "/v1/ad_account/insights", **empty, aggregation_level="campaign").json() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "level"),
+    [("/v1/campaigns/{c1}/insights", "ad_account"), ("/v1/ad_groups/{g1}/insights", "campaign"),
+     ("/v1/ads/{a1}/insights", "ad_group"), ("/v1/ads/{a1}/insights", "ad_account")],
+)  # fmt: skip
+def test_a_level_above_the_endpoints_scope_is_aggregation_level_too_high(owner, tree, path, level):
+    ids = {
+        "c1": tree["ad1"].ad_group.campaign.public_id,
+        "g1": tree["ad1"].ad_group.public_id,
+        "a1": tree["ad1"].public_id,
+    }
+    response = get(owner, path.format(**ids), aggregation_level=level)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == ("aggregation_level_too_high", "aggregation_level")
+
+
+def test_an_unknown_aggregation_level_is_invalid_value(owner):
+    error = get(owner, "/v1/ad_account/insights", aggregation_level="creative").json()["error"]
+    assert (error["code"], error["param"]) == ("invalid_value", "aggregation_level")
+
+
+def test_an_outsiders_children_never_appear(outsider, tree):
+    assert get(outsider, "/v1/ad_account/insights", **window(aggregation_level="ad")).json() == []

@@ -27,7 +27,16 @@ def test_each_endpoint_documents_its_statuses(paths, path, method, statuses):
 
 def test_the_budget_overshoot_bound_is_stated_on_bid_and_render(paths):
     for path in ("/api/v1/dsp/bid", "/api/v1/dsp/render-ad"):
-        assert "outstanding bids' prices / 1000" in paths[path]["post"]["description"]
+        description = paths[path]["post"]["description"]
+        assert (
+            "the prices / 1000 of the bids outstanding just before the render that reached it" in description
+        )
+        assert "that render included" in description and "daily limit" in description
+
+
+def test_pacing_and_frequency_caps_are_described_on_bid(paths):
+    description = paths["/api/v1/dsp/bid"]["post"]["description"]
+    assert "pacing even" in description and "frequency cap" in description
 
 
 def test_the_insights_error_codes_are_listed(paths):
@@ -38,5 +47,6 @@ def test_the_insights_error_codes_are_listed(paths):
         "invalid_time_range",
         "hourly_range_too_wide",
         "unknown_field",
+        "aggregation_level_too_high",
     ):
         assert code in description

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from bids.models import AdStatsHourly, Bid, ClickToken
 from creatives.models import Campaign
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid, render
 
 KEYS = {

@@ -9,7 +9,7 @@ import requests
 
 from bids.models import AdStatsHourly, Bid, ClickToken
 from creatives.models import Campaign
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import conversation
 from tests.support import servers
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from bids import index
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import bid
 from thrad.models import AuditLog
 from thrad.services import organization_suspend, organization_unsuspend

@@ -5,7 +5,17 @@ import pytest
 from creatives.models import Ad, AdGroup
 from tests.creatives.conftest import ad_body, ad_group_body
 
-AD_GROUP_FIELDS = {"id", "campaign_id", "name", "context_hints", "bidding_config", "status", "created_at", "updated_at"}  # fmt: skip
+AD_GROUP_FIELDS = {
+    "id",
+    "campaign_id",
+    "name",
+    "context_hints",
+    "bidding_config",
+    "frequency_cap",
+    "status",
+    "created_at",
+    "updated_at",
+}
 
 
 def test_an_ad_group_is_created_in_a_campaign_and_reads_back(owner, create_campaign):

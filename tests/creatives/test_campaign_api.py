@@ -27,7 +27,11 @@ def test_a_new_campaign_reads_back_paused_in_review_with_the_spec_fields_and_def
     assert body["end_time"] is None
     assert body["description"] is None
     assert body["pricing_model"] == "cpm"
-    assert body["budget"] == {"lifetime_spend_limit_micros": 50_000_000}
+    assert body["budget"] == {
+        "lifetime_spend_limit_micros": 50_000_000,
+        "daily_spend_limit_micros": None,
+        "pacing": "asap",
+    }
     assert body["targeting"] == {"locations": {"include": []}}
     assert body["created_at"] == int(NOW.timestamp()) == body["updated_at"]
     assert owner.client().get(f"/v1/campaigns/{body['id']}").json() == body
@@ -169,7 +173,11 @@ def test_an_update_changes_only_the_fields_sent(owner, create_campaign):
     assert body["name"] == "Renamed"
     assert body["end_time"] == 1_900_100_000
     assert body["start_time"] == 1_900_000_000
-    assert body["budget"] == {"lifetime_spend_limit_micros": 2_000_000}
+    assert body["budget"] == {
+        "lifetime_spend_limit_micros": 2_000_000,
+        "daily_spend_limit_micros": None,
+        "pacing": "asap",
+    }
     assert body["targeting"]["locations"]["include"] == [{"country_code": "FR"}]
     assert body["status"] == "paused" and body["review_status"] == "in_review"
     assert owner.client().get(f"/v1/campaigns/{campaign['id']}").json() == body

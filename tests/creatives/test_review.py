@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils.html import strip_tags
 
-from creatives.models import Campaign
+from creatives.models import AdGroup, Campaign
+from tests.creatives.conftest import ad_group_body, campaign_body
 from thrad.models import AuditLog
 
 
@@ -215,3 +216,20 @@ def test_the_command_refuses_unknown_ids_and_needs_exactly_one_decision(create_c
     with pytest.raises(CommandError):
         call_command("review_campaign", *[a.replace("{id}", campaign["id"]) for a in args])
     assert Campaign.objects.get(public_id=campaign["id"]).review_status == "in_review"
+
+
+def test_the_admin_shows_budgets_and_caps_read_only(staff_client, owner):
+    body = campaign_body(
+        budget={"lifetime_spend_limit_micros": 9_000_000, "daily_spend_limit_micros": 3_000_000},
+        ad_groups=[ad_group_body(frequency_cap={"max_impressions": 4, "window": "week"})],
+    )
+    campaign = owner.client().post("/v1/campaigns", body, format="json").json()
+    pk = Campaign.objects.get(public_id=campaign["id"]).pk
+    page = staff_client.get(f"/admin/creatives/campaign/{pk}/change/").content.decode()
+    assert "3000000" in page and "Pacing (in effect)" in page and "even" in page
+    assert 'name="daily_spend_limit_micros"' not in page  # read only: no input
+    groups = staff_client.get("/admin/creatives/adgroup/").content.decode()
+    assert "4 per week per user" in groups
+    group_pk = AdGroup.objects.get(campaign_id=pk).pk
+    group_page = staff_client.get(f"/admin/creatives/adgroup/{group_pk}/change/").content.decode()
+    assert 'name="frequency_cap_max_impressions"' not in group_page

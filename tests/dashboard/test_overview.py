@@ -38,6 +38,29 @@ def test_the_overview_lists_the_organizations_campaigns_with_both_statuses(owner
     assert "Globex secret plan" not in html
 
 
+def test_each_campaign_shows_its_spend_today_against_its_daily_limit(owner_client, owner):
+    today = timezone.now().date()
+    _campaign(
+        owner.org, "Paced", daily_spend_limit_micros=5_000_000, day_spend_micros=1_250_000, spend_day=today
+    )
+    yesterday = date.fromordinal(today.toordinal() - 1)
+    _campaign(
+        owner.org,
+        "Yesterday",
+        daily_spend_limit_micros=2_000_000,
+        day_spend_micros=2_000_000,
+        spend_day=yesterday,
+    )
+    _campaign(owner.org, "Unlimited", day_spend_micros=3_000_000, spend_day=today)
+    html = owner_client.get("/dashboard/").content.decode().split('id="campaigns-heading"')[1]
+    cells = dict(
+        re.findall(r'<th scope="row">([^<]+)</th>.*?<td data-label="Spend today"[^>]*>(.*?)</td>', html, re.S)
+    )
+    assert "$1.25 of $5.00" in cells["Paced"] and 'value="25"' in cells["Paced"]
+    assert "$0.00 of $2.00" in cells["Yesterday"]  # a new UTC day starts at zero
+    assert "$3.00" in cells["Unlimited"] and "no daily limit" in cells["Unlimited"]
+
+
 def test_campaign_names_are_escaped(owner_client, owner):
     _campaign(owner.org, "<script>alert(1)</script>")
     html = owner_client.get("/dashboard/").content.decode()
@@ -162,7 +185,7 @@ def test_the_overview_series_sums_the_dsp_counters_per_day_for_this_org_only(own
     from datetime import UTC, datetime
 
     from bids.models import AdStatsHourly
-    from tests.bids import factories
+    from tests import factories
 
     def stats(org, hour: datetime, impressions: int, clicks: int, spend: int) -> None:
         group = factories.ad_group(factories.campaign(org))

@@ -6,6 +6,7 @@ import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from files.models import StoredFile
+from tests import factories
 from tests.files.samples import FILES, UPLOAD, org_used
 from tests.support import servers
 from thrad.models import Organization
@@ -141,7 +142,7 @@ def test_refused_callers_do_not_move_the_counter(owner, anon_client, settings):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_uploads_from_several_processes_allow_exactly_the_limit():
     limit, total = 6, 30
-    org = Organization.objects.create(name="Burst")
+    org = factories.organization(name="Burst", domain="")
     _, secret = api_key_create(org=org)
     _avoid_window_edge()
     with servers.gunicorn(workers=3, env={"RATE_LIMIT_FILES_PER_MINUTE": str(limit)}) as base:

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from files.models import StoredFile
+from tests import factories
 from tests.files.samples import (
     FILES,
     PDF,
@@ -38,7 +39,7 @@ def server(django_db_setup: None) -> Iterator[tuple[str, int]]:
 
 @pytest.fixture
 def org_key() -> tuple[Organization, str]:
-    org = Organization.objects.create(name="Client Co")
+    org = factories.organization(name="Client Co", domain="")
     _, secret = api_key_create(org=org)
     return org, secret
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from rest_framework.test import APIClient
 
-from tests.bids import factories
+from tests import factories
 from tests.bids.conftest import END_USER, bid_body
 from tests.uploads.upload_helpers import image_bytes, part
 

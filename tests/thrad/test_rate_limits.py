@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests import factories
 from tests.support import servers
 from thrad import ratelimit
 from thrad.models import RateLimitCounter
@@ -69,11 +70,10 @@ def test_a_new_window_starts_a_new_count(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_from_several_processes_allow_exactly_the_limit(settings):
-    from thrad.models import Organization
     from thrad.services import api_key_create
 
     limit = 25
-    org = Organization.objects.create(name="Burst")
+    org = factories.organization(name="Burst", domain="")
     _, secret = api_key_create(org=org)
     _avoid_window_edge(3600)
     with servers.gunicorn(workers=3, env={"RATE_LIMIT_V1_PER_HOUR": str(limit)}) as base:

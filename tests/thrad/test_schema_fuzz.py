@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from bids.services import supply_partner_create
-from tests.bids import factories
+from tests import factories
 from tests.support import servers
 from thrad.services import api_key_create, organization_create
 
