@@ -7,7 +7,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from creatives.serializers import MAX_TIMESTAMP, UnixTimeField, is_whole
+from creatives.serializers import MAX_TIMESTAMP, BudgetSerializer, UnixTimeField, is_whole
 from thrad.patterns import trimmed_string
 from thrad.schema import V1_STATUS_MEANING, V1ErrorSerializer
 
@@ -47,6 +47,22 @@ def errors(*statuses: int, codes: str = "invalid_value") -> dict[int, OpenApiRes
     return responses
 
 
+# Rules across fields of one object that JSON Schema can state, for the object sent whole (in an
+# update, the stored values take part: those are state rules, in the descriptions).
+WHOLE_RULES: dict[type, dict[str, Any]] = {
+    BudgetSerializer: {
+        "description": "pacing even needs a daily_spend_limit_micros; the daily limit is at most the lifetime one.",
+        "not": {
+            "required": ["pacing"],
+            "properties": {
+                "pacing": {"enum": ["even"]},
+                "daily_spend_limit_micros": {"not": {"type": "integer"}},
+            },
+        },
+    },
+}
+
+
 class StrictSerializerScheme(OpenApiSerializerExtension):
     """Request bodies of `StrictSerializer`s say what the server enforces.
 
@@ -83,7 +99,9 @@ class StrictSerializerScheme(OpenApiSerializerExtension):
             elif isinstance(field, serializers.CharField) and "pattern" not in prop and "type" in prop:
                 blank = field.allow_blank or not field.trim_whitespace
                 prop["pattern"] = trimmed_string(min_length=field.min_length or 1, allow_blank=blank)
-        if not is_whole(self.target):
+        if is_whole(self.target):
+            schema.update(WHOLE_RULES.get(type(self.target), {}))
+        else:
             schema.pop("required", None)
             for prop in properties.values():
                 prop.pop("default", None)

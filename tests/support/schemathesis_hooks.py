@@ -36,6 +36,10 @@ DOCUMENTED = (
     Refusal(400, "invalid_value", param="creative.file_id"),  # no such upload in this organization
     Refusal(400, "invalid_value", message="must be the id of an object in this list"),  # after/before
     Refusal(400, "invalid_value", param="end_time"),  # end_time after start_time, sent or stored
+    Refusal(400, "invalid_value", message="must be at most lifetime_spend_limit_micros"),  # sent or stored
+    Refusal(
+        400, "invalid_value", message="Even pacing spreads a daily limit"
+    ),  # update: the stored daily limit
     Refusal(400, "invalid_cursor"),  # Files API: a cursor is only what a list returned as nextCursor
     # the outside world: the URL is well formed but the host cannot be reached or is refused
     Refusal(400, "invalid_image_url"),
