@@ -39,7 +39,7 @@ from bids.serializers import (
 from thrad.api import V1Api
 from thrad.clientip import parse_ip
 from thrad.errors import DspError, dsp_exception_handler
-from thrad.schema import v1_error_responses
+from thrad.schema import InternalErrorAutoSchema, v1_error_responses
 
 BUDGET_NOTE = (
     "A campaign stops bidding once its recorded spend reaches its lifetime limit, or its spend "
@@ -62,11 +62,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class DspAutoSchema(InternalErrorAutoSchema):
+    error_body = DspErrorSerializer
+    error_description = 'An unexpected failure: {"error": "An unexpected error occurred."}.'
+
+
 class DspApiBase(APIView):
     """DSP endpoints: no advertiser key, errors as {"error": "<message>"}."""
 
     authentication_classes: list = []
     permission_classes: list = []
+    schema = DspAutoSchema()
 
     def get_exception_handler(self) -> Callable[..., Response]:
         return dsp_exception_handler

@@ -3,6 +3,7 @@ schemes, the /v1 error body, and components written as raw JSON Schema."""
 
 from typing import Any
 
+from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -76,25 +77,38 @@ V1_STATUS_MEANING = {
 }
 
 
-class V1AutoSchema(AutoSchema):
-    """Every /v1 operation can fail unexpectedly: each lists 500 `internal_error` in the schema.
+class InternalErrorAutoSchema(AutoSchema):
+    """Every operation can fail unexpectedly: each lists 500 `internal_error`, with the error body
+    of its API family. Added to the finished operation, so views whose `@extend_schema` lists
+    their own responses get it too (a 500 they describe themselves is kept).
 
-    Added to the finished operation, so views whose `@extend_schema` lists their own responses
-    get it too.
+    Subclasses set `error_body` (a serializer class, or its dotted path, read when the schema is
+    built) and `error_description`: drf-spectacular instantiates schema classes without
+    arguments for `@extend_schema`.
     """
+
+    error_body: Any = V1ErrorSerializer
+    error_description = V1_STATUS_MEANING[500]
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):  # type: ignore[no-untyped-def]
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is not None:
-            body = self.resolve_serializer(V1ErrorSerializer, "response")
+            serializer = (
+                import_string(self.error_body) if isinstance(self.error_body, str) else self.error_body
+            )
+            body = self.resolve_serializer(serializer, "response")
             operation["responses"].setdefault(
                 "500",
                 {
                     "content": {"application/json": {"schema": body.ref}},
-                    "description": V1_STATUS_MEANING[500],
+                    "description": self.error_description,
                 },
             )
         return operation
+
+
+class V1AutoSchema(InternalErrorAutoSchema):
+    """/v1: 500 `api_error` / `internal_error` in the /v1 error body."""
 
 
 class RawSchema(serializers.Serializer):

@@ -9,8 +9,10 @@ its own credentials; the seed is fixed and no example database is kept, so a fai
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
+from django.conf import settings
 
 from bids.services import supply_partner_create
 from tests import factories
@@ -25,12 +27,18 @@ FAMILIES = {
     "dsp": ("^/api/v1/dsp", "partner"),
 }
 UNLIMITED = {name: "1000000" for name in ("RATE_LIMIT_V1_PER_HOUR", "RATE_LIMIT_FILES_PER_MINUTE", "RATE_LIMIT_CAMPAIGN_CREATES_PER_HOUR")}  # fmt: skip
+# Hermetic: an image_url the fuzzer makes up is never fetched (every address refused, a
+# documented invalid_image_url), wherever the test runs.
+SERVER_ENV = {**UNLIMITED, "UPLOAD_FETCH_DENIED_CIDRS": "0.0.0.0/0,::/0"}
 
 
 @pytest.fixture
 def server(transactional_db: None, django_db_blocker) -> Iterator[str]:
-    with django_db_blocker.unblock(), servers.gunicorn(workers=2, env=UNLIMITED) as base:
-        yield base
+    with ExitStack() as stack:
+        stack.enter_context(django_db_blocker.unblock())
+        if settings.CELERY_BROKER_URL:  # real services: /v1/upload's URL fetch runs on a worker
+            stack.enter_context(servers.celery_worker(concurrency=1, env=SERVER_ENV))
+        yield stack.enter_context(servers.gunicorn(workers=2, env=SERVER_ENV))
 
 
 @pytest.mark.parametrize("family", FAMILIES)
