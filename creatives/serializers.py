@@ -7,6 +7,7 @@ of each response: `CampaignSerializer.render(campaign)` is the body, and the Ope
 read from the same fields (thrad/shapes.py keeps rendering a list of 500 cheap).
 """
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,11 +127,12 @@ class _AbsoluteHttpUrl(RegexValidator):
 
     def __init__(self) -> None:
         super().__init__(patterns.TARGET_URL)
+        self.compiled = re.compile(patterns.TARGET_URL)
 
     def __call__(self, value: Any) -> None:
         if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise serializers.ValidationError("target_url must not contain whitespace or control characters.")
-        if not self.regex.fullmatch(value):
+        if not self.compiled.fullmatch(value):
             raise serializers.ValidationError("target_url must be an absolute http or https URL.")
 
 
