@@ -84,10 +84,9 @@ def is_whole(serializer: serializers.BaseSerializer) -> bool:
 class StrictSerializer(serializers.Serializer):
     """Unknown fields are refused, values must have their JSON type, list items are whole."""
 
-    whole = False  # True: sent whole even in a partial update (see is_whole)
-
     # Unknown fields (a typo, a read-only field) are an error, never ignored; "5" is no integer.
-    # creatives/openapi.py states these rules in the schema (additionalProperties: false).
+    # creatives/openapi.py states these rules in the schema (additionalProperties: false, ...).
+    whole = False  # True: sent whole even in a partial update (see is_whole)
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):

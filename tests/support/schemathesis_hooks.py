@@ -19,12 +19,16 @@ def _both_cursors(case: Case) -> bool:
     return bool(case.query) and "after" in case.query and "before" in case.query
 
 
+def _updates_a_campaign(case: Case) -> bool:
+    return case.operation.path == "/v1/campaigns/{campaign_id}"
+
+
 @dataclass(frozen=True)
 class Refusal:
     status: int
     code: str
     param: str | None = None  # the error's param must end with this
-    message: str | None = None  # ... or its message must contain this
+    message: str | None = None  # and its message must contain this
     when: Callable[[Case], bool] | None = None
 
 
@@ -37,9 +41,8 @@ DOCUMENTED = (
     Refusal(400, "invalid_value", message="must be the id of an object in this list"),  # after/before
     Refusal(400, "invalid_value", param="end_time"),  # end_time after start_time, sent or stored
     Refusal(400, "invalid_value", message="must be at most lifetime_spend_limit_micros"),  # sent or stored
-    Refusal(
-        400, "invalid_value", message="Even pacing spreads a daily limit"
-    ),  # update: the stored daily limit
+    # an update meets the stored daily limit (a create states the rule in its schema)
+    Refusal(400, "invalid_value", message="Even pacing spreads a daily limit", when=_updates_a_campaign),
     Refusal(400, "invalid_cursor"),  # Files API: a cursor is only what a list returned as nextCursor
     # the outside world: the URL is well formed but the host cannot be reached or is refused
     Refusal(400, "invalid_image_url"),
@@ -60,7 +63,6 @@ DOCUMENTED = (
     Refusal(400, "invalid_time_range"),  # since must be before until
     Refusal(400, "range_too_wide"),  # until - since at most 366 days
     Refusal(400, "hourly_range_too_wide"),  # at most 25 h with hourly granularity
-    Refusal(400, "aggregation_level_too_high"),  # aggregation_level must be at or below the endpoint's scope
 )
 # DSP: bodies are {"error": "<message>"}; the rules of a bid request a schema cannot state.
 DSP_DOCUMENTED_MESSAGES = tuple(
