@@ -172,8 +172,17 @@ class FileListApi(FilesApiBase):
         "pass it back as `?cursor=` for the next page (null on the last one). `usage` is the "
         "organization's stored bytes and quota.",
         parameters=[
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="`nextCursor` of the previous page."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="Files per page, 1 to 100 (default 50)."),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "maxLength": 1000, "pattern": "^[0-9A-Za-z_-]*$"},
+                description="`nextCursor` of the previous page (empty: the first page); any other "
+                "value is invalid_cursor.",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 100},
+                description="Files per page, 1 to 100 (default 50); sent empty: invalid_limit.",
+            ),
         ],
         responses={
             200: FilesListSerializer,
