@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint bench worker migrate clean chromium
+.PHONY: run serve test lint bench worker migrate clean chromium
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ run: migrate
 	DEBUG=true PORT=$(PORT) $(PY) manage.py demo_setup --port $(PORT)
 	DEBUG=true PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The production layout on loopback from the current environment (docs/serving.md): gunicorn
+# from gunicorn.conf.py, plus a Celery worker with beat when CELERY_BROKER_URL is set. DEBUG is
+# off; cookies are not Secure-only unless you say so (plain http on loopback).
+serve: migrate
+	DEBUG=false $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=false PORT=$(PORT) SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-false} \
+	  CSRF_COOKIE_SECURE=$${CSRF_COOKIE_SECURE:-false} $(PY) -m thrad.serve
+
 worker: $(VENV)/.runtime
-	$(VENV)/bin/celery -A thrad worker -B --loglevel INFO
+	$(VENV)/bin/celery -A thrad worker -B --loglevel INFO --without-gossip --without-mingle
 
 # The browser tests need Debian's Chromium: installed when missing and we may (root, apt-get).
 chromium:

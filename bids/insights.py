@@ -22,10 +22,13 @@ LEVELS = ("ad_account", "campaign", "ad_group", "ad")
 ROW_KEYS = ("readable_time", "campaign_id", "ad_group_id", "ad_id")
 FIELDS = tuple(name for name in InsightsRowSerializer().fields.keys() if name not in ROW_KEYS)
 DEFAULT_FIELDS = ("impressions", "clicks", "spend")
+_NAME = f" *({'|'.join(FIELDS)}) *"
+FIELDS_PATTERN = f"^{_NAME}(,{_NAME})*$"  # one `fields[]` value, as the OpenAPI schema states it
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
 MAX_HOURLY_RANGE = timedelta(hours=25)
 HOUR = timedelta(hours=1)
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
 
 
 @dataclass(frozen=True)
@@ -70,18 +73,20 @@ class Totals:
 
 
 def _timestamp(params: Mapping[str, Any], name: str) -> datetime | None:
+    """Unix seconds from 0 to MAX_TIMESTAMP; absent is None, but sent empty is invalid."""
     raw = params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    try:
-        seconds = int(raw)
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (ValueError, OverflowError, OSError) as exc:
-        raise V1Error.INVALID_VALUE(f"{name} must be a Unix timestamp in seconds.", param=name) from exc
+    digits = raw[1:] if raw[:1] == "-" else raw
+    if not (digits.isascii() and digits.isdigit()) or not 0 <= int(raw) <= MAX_TIMESTAMP:
+        raise V1Error.INVALID_VALUE(f"{name} must be Unix seconds from 0 to {MAX_TIMESTAMP}.", param=name)
+    return datetime.fromtimestamp(int(raw), tz=UTC)
 
 
 def _fields(values: Iterable[str]) -> tuple[str, ...]:
-    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    """Each value one name or several, comma-separated (spaces around a name allowed): the
+    OpenAPI pattern FIELDS_PATTERN. An empty value or an empty name between commas is unknown."""
+    names = [name.strip(" ") for value in values for name in value.split(",")]
     for name in names:
         if name not in FIELDS:
             raise V1Error.UNKNOWN_FIELD(
@@ -91,7 +96,7 @@ def _fields(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _level(params: Mapping[str, Any], scope: str) -> str:
-    level = params.get("aggregation_level") or scope
+    level = params.get("aggregation_level", scope)
     if level not in LEVELS:
         raise V1Error.INVALID_VALUE(
             f"aggregation_level must be one of {', '.join(LEVELS)}.", param="aggregation_level"
@@ -103,17 +108,24 @@ def _level(params: Mapping[str, Any], scope: str) -> str:
     return level
 
 
+def levels_from(scope: str) -> list[str]:
+    """The aggregation levels an endpoint of `scope` takes: its own and the deeper ones."""
+    return list(LEVELS[LEVELS.index(scope) :])
+
+
 def parse_query(params: Any, *, now: datetime, scope: str = "ad_account") -> InsightsQuery:
     """Validate `time_granularity`, `aggregation_level`, `since`, `until` and `fields[]` (a
-    QueryDict); `scope` is the endpoint's own level."""
-    granularity = params.get("time_granularity") or "daily"
+    QueryDict); `scope` is the endpoint's own level. A parameter sent empty is invalid."""
+    granularity = params.get("time_granularity", "daily")
     if granularity not in GRANULARITIES:
         raise V1Error.INVALID_VALUE(
             "time_granularity must be hourly, daily, monthly or none.", param="time_granularity"
         )
     level = _level(params, scope)
-    until = _timestamp(params, "until") or now
-    since = _timestamp(params, "since") or until - DEFAULT_RANGE
+    until = _timestamp(params, "until")
+    until = now if until is None else until
+    since = _timestamp(params, "since")
+    since = until - DEFAULT_RANGE if since is None else since
     if since >= until:
         raise V1Error.INVALID_TIME_RANGE(param="since")
     if until - since > MAX_RANGE:

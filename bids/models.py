@@ -51,6 +51,13 @@ class Bid(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     realized_price_micros = models.BigIntegerField(null=True, blank=True, help_text="CPM, micros.")
+    # What render answers and the click token it stores: durable here, so a bid renders after
+    # the cache lost it (a Redis restart), not only from the cache.
+    render_data = models.JSONField(null=True, blank=True)
+    render_limits = models.JSONField(
+        null=True, blank=True, help_text="What render counts for pacing and caps."
+    )
+    token_digest = models.CharField(max_length=64, blank=True, help_text="Stored at render; blank if at bid.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from bids.index import ServingIndex, serving_index
 from bids.insights import Child, InsightsQuery
-from bids.models import AdStatsHourly, ClickToken, SupplyPartner
+from bids.models import AdStatsHourly, Bid, ClickToken, SupplyPartner
 from creatives.models import Ad, AdGroup, Campaign
 from thrad import keys
 from thrad.errors import PlatformError
@@ -48,6 +48,31 @@ def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:
 
 
 _SCOPES: dict[str, Any] = {"campaign": Campaign, "ad_group": AdGroup, "ad": Ad}
+
+
+def bid_render_payload(*, bid_id: str) -> dict[str, Any] | None:
+    """The render payload of a stored bid, as the bid cache holds it (one indexed read, joined to
+    its ad); None for an unknown bid or one stored without render data."""
+    row = (
+        Bid.objects.filter(pk=bid_id, render_data__isnull=False)
+        .values_list(
+            "expires_at",
+            "price_micros",
+            "ad_id",
+            "ad__ad_group_id",
+            "campaign_id",
+            "ad__organization_id",
+            "render_data",
+            "token_digest",
+            "render_limits",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    expires, price, ad_id, group_id, campaign_id, org_id, data, token, limits = row
+    return {"exp": expires.timestamp(), "price_micros": price, "ids": (ad_id, group_id, campaign_id, org_id),
+            "data": data, "token": token or None, "limits": limits}  # fmt: skip
 
 
 def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None) -> dict[str, int]:

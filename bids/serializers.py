@@ -1,7 +1,7 @@
 """Shapes of the DSP and insights bodies.
 
 Requests: the DSP views validate by hand (`bids/bid_request.py`, `bids/views.py`) for speed and
-exact messages; the request serializers here only describe the wire format. Responses: the
+exact messages; `bids/openapi.py` states those rules as JSON Schema. Responses: the
 `OutputSerializer`s here are the one definition of each body, rendered with `.render(obj)` and
 read by the OpenAPI schema (thrad/shapes.py).
 """
@@ -16,38 +16,6 @@ from thrad.shapes import OutputSerializer
 
 class DspErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="One sentence saying what was wrong.")
-
-
-class BidMessageSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=["user", "assistant"])
-    content = serializers.CharField(allow_blank=True)
-    timestamp = serializers.CharField(required=False, help_text="Optional; a number or a string.")
-
-
-class BidConfigSerializer(serializers.Serializer):
-    max_headline_chars = serializers.IntegerField(min_value=30, required=False)
-    image_enabled = serializers.BooleanField(default=True)
-
-
-class BidRequestSerializer(serializers.Serializer):
-    userId = serializers.CharField(help_text="Anonymous user id.")  # noqa: N815 - wire name
-    request_type = serializers.ChoiceField(choices=["contextual", "opener"], default="contextual")
-    chatId = serializers.CharField(required=False, help_text="Required for contextual, absent for opener.")  # noqa: N815
-    messages = BidMessageSerializer(
-        many=True,
-        required=False,
-        help_text="Contextual: at least 2, roles alternating, the last two a user then an assistant message.",
-    )
-    nAdsBefore = serializers.IntegerField(min_value=0, required=False)  # noqa: N815
-    ad_formats = serializers.ListField(child=serializers.CharField(), default=["sponsored_message"])
-    production = serializers.BooleanField(default=True)
-    request_id = serializers.CharField(required=False)
-    country_code = serializers.CharField(required=False, help_text="ISO alpha-2, case-insensitive.")
-    region = serializers.CharField(required=False)
-    city = serializers.CharField(required=False)
-    device = serializers.CharField(required=False)
-    timezone = serializers.CharField(required=False)
-    config = BidConfigSerializer(required=False)
 
 
 class RenderDataSerializer(OutputSerializer):
@@ -83,12 +51,6 @@ class BidDataSerializer(OutputSerializer):
 
 class BidResponseSerializer(OutputSerializer):
     data = BidDataSerializer(source="*")  # type: ignore[assignment]  # the wire field is named data
-
-
-class RenderRequestSerializer(serializers.Serializer):
-    bidId = serializers.CharField()  # noqa: N815
-    realizedPrice = serializers.FloatField(min_value=0, help_text="CPM dollars; at most the bid.")  # noqa: N815
-    production = serializers.BooleanField(default=True)
 
 
 class RenderResponseSerializer(OutputSerializer):

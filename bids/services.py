@@ -14,6 +14,7 @@ Hot paths, in statements:
   (bids/counters.py); render of such a bid: one counter write after the database write.
 """
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -32,7 +33,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from bids import accounting, auction, pacing
+from bids import accounting, auction, pacing, selectors
 from bids.bid_request import OPENER, BidRequest
 from bids.counters import WEEK_SECONDS, counters, user_key
 from bids.index import (
@@ -48,7 +49,7 @@ from bids.models import Bid, ClickToken, FrequencyImpression, SupplyPartner
 from bids.render import Creative
 from bids.selectors import click_target_get
 from bids.serializers import RenderDataSerializer
-from thrad import fastquery, keys
+from thrad import dependencies, fastquery, keys
 from thrad.cache import set_then_get
 from thrad.errors import DspError
 
@@ -171,9 +172,9 @@ def bid_place(
             price = group.price
             data = RenderDataSerializer.render(Creative(ad, url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
                                                         max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled))  # fmt: skip
+            render_token, limits = None if token_now else _token_digest(token), _limits(group, request)
             version = _bid_cache(bid_id, {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
-                                          "ids": tuple(ad.ids), "data": data, "token": None if token_now else _token_digest(token),
-                                          "limits": _limits(group, request)})  # fmt: skip
+                                          "ids": tuple(ad.ids), "data": data, "token": render_token, "limits": limits})  # fmt: skip
             cached = True
         if version == index.version:
             break
@@ -183,9 +184,11 @@ def bid_place(
         return _no_bid(request, partner, "nothing eligible")
     try:
         _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
-                   token_digest=_token_digest(token) if token_now else None)  # fmt: skip
+                   token_digest=_token_digest(token) if token_now else None, data=data, render_token=render_token,
+                   limits=limits)  # fmt: skip
     except Exception:
-        cache.delete(_bid_cache_key(bid_id))  # a bid without its row is never answered
+        with contextlib.suppress(Exception):  # the store's error is the one to tell
+            cache.delete(_bid_cache_key(bid_id))  # a bid without its row is never answered
         raise
     logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
     return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
@@ -205,22 +208,26 @@ def _partner_check(index: ServingIndex, partner: SupplyPartner) -> None:
 
 def _bid_cache(bid_id: str, payload: dict[str, Any]) -> str:
     """Cache everything render needs for BID_TTL_SECONDS and read the serving index's shared
-    version, in one round trip; returns the version."""
+    version, in one round trip; returns the version. The cache down is no bid (the caller's
+    204): this process could not tell whether its index is current."""
     version = set_then_get(_bid_cache_key(bid_id), payload, settings.BID_TTL_SECONDS, VERSION_KEY)
     return str(version) if version is not None else current_version()
 
 
 def _bid_store(*, bid_id: str, partner: SupplyPartner, ad: auction.AdEntry, price: Decimal,
-               request: BidRequest, now: float, token_digest: str | None) -> None:  # fmt: skip
+               request: BidRequest, now: float, token_digest: str | None, data: dict[str, Any],
+               render_token: str | None, limits: dict[str, Any] | None) -> None:  # fmt: skip
     """One INSERT in autocommit (bulk_create would wrap it in BEGIN/COMMIT: two more round trips),
     its SQL built once, and its commit not waiting for the WAL flush: a bid is no money (the
     render that charges it commits durably, and that flush covers the bid row too). With an
-    inline creative shown for real, its click token in the same (durable) transaction."""
+    inline creative shown for real, its click token in the same (durable) transaction. The row
+    carries the render data and the render-time token digest (render's fallback)."""
     created = datetime.fromtimestamp(now, tz=UTC)
     row = dict(id=bid_id, partner_id=partner.pk, ad_id=ad.ad_id, campaign_id=ad.campaign_id,
                price_micros=auction.price_micros(price), request_type=request.request_type,
                request_id=request.request_id[:100], country_code=request.country_code[:8],
-               created_at=created, expires_at=created + timedelta(seconds=settings.BID_TTL_SECONDS))  # fmt: skip
+               created_at=created, expires_at=created + timedelta(seconds=settings.BID_TTL_SECONDS),
+               render_data=data, render_limits=limits, token_digest=render_token or "")  # fmt: skip
     if token_digest is None:
         fastquery.insert(Bid, row, wait_for_flush=False)
         return
@@ -237,7 +244,7 @@ def _click_token_create(*, digest: str, ad_id: int, bid_id: str, now: datetime) 
 def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dict[str, Any]:
     """The bid's render data (the same every time). With `production` the first render records
     one impression and realizedPrice/1000 dollars of spend, atomically and exactly once."""
-    payload = cache.get(_bid_cache_key(bid_id)) if BID_ID.fullmatch(bid_id) else None
+    payload = _render_payload(bid_id) if BID_ID.fullmatch(bid_id) else None
     if payload is None or time.time() >= payload["exp"]:
         raise DspError.BID_NOT_FOUND()
     bid_price = Decimal(payload["price_micros"]) / auction.MICROS
@@ -248,6 +255,16 @@ def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dic
     if production:
         _impression_record(bid_id=bid_id, payload=payload, cpm=realized_price)
     return payload["data"]
+
+
+def _render_payload(bid_id: str) -> dict[str, Any] | None:
+    """What render needs: from the cache, else (a miss, or the cache is down) from the bid's row."""
+    try:
+        payload = cache.get(_bid_cache_key(bid_id))
+    except dependencies.DOWN_ERRORS as exc:
+        logger.warning("bid cache unavailable, rendering %s from the database: %r", bid_id, exc)
+        payload = None
+    return payload if payload is not None else selectors.bid_render_payload(bid_id=bid_id)
 
 
 def _impression_record(*, bid_id: str, payload: dict[str, Any], cpm: Decimal) -> None:

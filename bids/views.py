@@ -1,6 +1,7 @@
 """The DSP endpoints the SSP calls (`/api/v1/dsp/*`) and the advertiser's insights (`/v1/.../insights`)."""
 
 import json
+import logging
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -19,20 +20,28 @@ from bids import selectors, services
 from bids.authentication import PartnerAuthentication
 from bids.bid_request import BidRequestError, parse_bid_request
 from bids.index import ServingIndex
-from bids.insights import FIELDS, GRANULARITIES, LEVELS, build_rows, parse_query
+from bids.insights import (
+    FIELDS,
+    FIELDS_PATTERN,
+    GRANULARITIES,
+    MAX_TIMESTAMP,
+    build_rows,
+    levels_from,
+    parse_query,
+)
 from bids.models import SupplyPartner
+from bids.openapi import END_USER_HEADER_SCHEMAS, X_FORWARDED_FOR_RE, Bid, Render
 from bids.serializers import (
-    BidRequestSerializer,
     BidResponseSerializer,
     DspErrorSerializer,
     InsightsRowSerializer,
-    RenderRequestSerializer,
     RenderResponseSerializer,
 )
+from thrad import dependencies
 from thrad.api import V1Api
 from thrad.clientip import parse_ip
 from thrad.errors import DspError, dsp_exception_handler
-from thrad.schema import v1_error_responses
+from thrad.schema import InternalErrorAutoSchema, v1_error_responses
 
 BUDGET_NOTE = (
     "A campaign stops bidding once its recorded spend reaches its lifetime limit, or its spend "
@@ -51,8 +60,16 @@ PACING_NOTE = (
 )
 
 
+logger = logging.getLogger("bids.dsp")
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class DspAutoSchema(InternalErrorAutoSchema):
+    error_body = DspErrorSerializer
+    error_description = 'An unexpected failure: {"error": "An unexpected error occurred."}.'
 
 
 class DspApiBase(APIView):
@@ -60,6 +77,7 @@ class DspApiBase(APIView):
 
     authentication_classes: list = []
     permission_classes: list = []
+    schema = DspAutoSchema()
 
     def get_exception_handler(self) -> Callable[..., Response]:
         return dsp_exception_handler
@@ -79,23 +97,30 @@ def _require_end_user_headers(request: Request) -> None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not forwarded.strip():
         raise DspError.INVALID_REQUEST("The X-Forwarded-For header is required.")
-    if parse_ip(forwarded.split(",", 1)[0]) is None:
+    if parse_ip(forwarded.split(",", 1)[0]) is None or not X_FORWARDED_FOR_RE.fullmatch(forwarded):
         raise DspError.INVALID_REQUEST("X-Forwarded-For must start with the end user's IP address.")
     if not request.META.get("HTTP_USER_AGENT", "").strip():
         raise DspError.INVALID_REQUEST("The User-Agent header is required.")
 
 
 _END_USER_HEADERS = [
-    OpenApiParameter("X-Forwarded-For", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                     description="The end user's address (first hop)."),
-    OpenApiParameter("User-Agent", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                     description="The end user's browser."),
+    OpenApiParameter("X-Forwarded-For", END_USER_HEADER_SCHEMAS["X-Forwarded-For"], OpenApiParameter.HEADER,
+                     required=True, description="The end user's address: the first hop is an IP address."),
+    OpenApiParameter("User-Agent", END_USER_HEADER_SCHEMAS["User-Agent"], OpenApiParameter.HEADER,
+                     required=True, description="The end user's browser (not blank)."),
 ]  # fmt: skip
 _DSP_ERROR = DspErrorSerializer
 
 
 class BidPlaceApi(DspApiBase):
     authentication_classes = [PartnerAuthentication]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """A dependency down (cache, database) is no bid, at once: the SSP moves on."""
+        if dependencies.is_down(exc):
+            logger.warning("no bid: dependency down: %r", exc)
+            return Response(status=204)
+        return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="dsp_bid",
@@ -110,11 +135,13 @@ class BidPlaceApi(DspApiBase):
             + " "
             + PACING_NOTE
         ),
-        request=BidRequestSerializer,
+        request=Bid,
         parameters=_END_USER_HEADERS,
         responses={
             200: BidResponseSerializer,
-            204: OpenApiResponse(description="No bid (empty body)."),
+            204: OpenApiResponse(
+                description="No bid (empty body); also at once when the cache or database is down."
+            ),
             400: OpenApiResponse(
                 _DSP_ERROR, description="A header or body rule is broken; the message names it."
             ),
@@ -164,7 +191,7 @@ class BidRenderApi(DspApiBase):
             "(and the click URL of a bid never rendered in production does not redirect). "
             "data carries exactly the keys below; logo_url only when the advertiser has one. " + BUDGET_NOTE
         ),
-        request=RenderRequestSerializer,
+        request=Render,
         responses={
             200: RenderResponseSerializer,
             400: OpenApiResponse(
@@ -172,7 +199,9 @@ class BidRenderApi(DspApiBase):
             ),
             404: OpenApiResponse(_DSP_ERROR, description="Unknown or expired bid id."),
             500: OpenApiResponse(
-                _DSP_ERROR, description="The creative could not be produced; database error."
+                _DSP_ERROR,
+                description="The impression could not be recorded (the database is down or too slow); "
+                "nothing was charged. A bid stays renderable from the database when the cache is down.",
             ),
         },
         tags=["DSP"],
@@ -207,16 +236,17 @@ class ClickRedirectApi(DspApiBase):
 
 # --- insights ----------------------------------------------------------------------------------
 
+_UNIX_SECONDS = {"type": "integer", "minimum": 0, "maximum": MAX_TIMESTAMP}
 _INSIGHTS_PARAMETERS = [
     OpenApiParameter("time_granularity", OpenApiTypes.STR, enum=list(GRANULARITIES), description="Default daily."),
-    OpenApiParameter("aggregation_level", OpenApiTypes.STR, enum=list(LEVELS),
-                     description="Default the endpoint's own scope; only deeper (else aggregation_level_too_high). "
-                                 "Deeper: one row per period and child with counters in the range, carrying "
-                                 "the child's campaign_id / ad_group_id / ad_id."),
-    OpenApiParameter("since", OpenApiTypes.INT, description="Unix seconds; default until - 30 days."),
-    OpenApiParameter("until", OpenApiTypes.INT, description="Unix seconds; default now."),
-    OpenApiParameter("fields[]", {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
-                     description="Repeatable; default impressions, clicks, spend.", style="form", explode=True),
+    OpenApiParameter("since", _UNIX_SECONDS, description="Unix seconds; default until - 30 days. Before "
+                     "until (else invalid_time_range), at most 366 days before it (range_too_wide), "
+                     "25 hours with hourly (hourly_range_too_wide)."),
+    OpenApiParameter("until", _UNIX_SECONDS, description="Unix seconds; default now."),
+    OpenApiParameter("fields[]", {"type": "array", "items": {"type": "string", "anyOf": [
+                     {"enum": list(FIELDS)}, {"pattern": FIELDS_PATTERN}]}}, style="form", explode=True,
+                     description="Repeatable, each one name or several comma-separated; default "
+                     "impressions, clicks, spend."),
 ]  # fmt: skip
 _INSIGHTS_DESCRIPTION = (
     "A bare list with one row per period of the range (zeros included), oldest first; monthly "
@@ -231,11 +261,23 @@ _INSIGHTS_DESCRIPTION = (
 )
 
 
-def _insights_schema(summary: str) -> Callable:
+def _aggregation_level(scope: str) -> OpenApiParameter:
+    # Only the endpoint's own scope or deeper: a higher level is not in this endpoint's enum.
+    return OpenApiParameter(
+        "aggregation_level",
+        OpenApiTypes.STR,
+        enum=levels_from(scope),
+        description=f"Default {scope}, this endpoint's scope; only deeper (a higher level is "
+        "aggregation_level_too_high). Deeper: one row per period and child with counters in the "
+        "range, carrying the child's campaign_id / ad_group_id / ad_id.",
+    )
+
+
+def _insights_schema(summary: str, scope: str = "ad_account") -> Callable:
     return extend_schema(
         summary=summary,
         description=_INSIGHTS_DESCRIPTION,
-        parameters=_INSIGHTS_PARAMETERS,
+        parameters=[*_INSIGHTS_PARAMETERS, _aggregation_level(scope)],
         responses={200: InsightsRowSerializer(many=True), **v1_error_responses(400, 401, 403, 404, 429)},
         tags=["Insights"],
     )
@@ -261,7 +303,7 @@ class AdAccountInsightsApi(InsightsApiBase):
 class CampaignInsightsApi(InsightsApiBase):
     scope_kind = "campaign"
 
-    @_insights_schema("Insights of a campaign")
+    @_insights_schema("Insights of a campaign", "campaign")
     def get(self, request: Request, campaign_id: UUID) -> Response:
         return self.insights(campaign_id)
 
@@ -269,7 +311,7 @@ class CampaignInsightsApi(InsightsApiBase):
 class AdGroupInsightsApi(InsightsApiBase):
     scope_kind = "ad_group"
 
-    @_insights_schema("Insights of an ad group")
+    @_insights_schema("Insights of an ad group", "ad_group")
     def get(self, request: Request, ad_group_id: UUID) -> Response:
         return self.insights(ad_group_id)
 
@@ -277,6 +319,6 @@ class AdGroupInsightsApi(InsightsApiBase):
 class AdInsightsApi(InsightsApiBase):
     scope_kind = "ad"
 
-    @_insights_schema("Insights of an ad")
+    @_insights_schema("Insights of an ad", "ad")
     def get(self, request: Request, ad_id: UUID) -> Response:
         return self.insights(ad_id)

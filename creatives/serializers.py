@@ -7,15 +7,16 @@ of each response: `CampaignSerializer.render(campaign)` is the body, and the Ope
 read from the same fields (thrad/shapes.py keeps rendering a list of 500 cheap).
 """
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
-from creatives import assets
+from creatives import assets, patterns
 from creatives.countries import normalize_country_code
 from creatives.models import Status
 from thrad.shapes import OutputSerializer
@@ -46,8 +47,46 @@ def choice_field(*values: str, **kwargs: Any) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=list(values), **kwargs)
 
 
+def _json_type_error(field: serializers.Field, value: Any) -> Any:
+    """What DRF would coerce but the schema's JSON types refuse ("5" or 5.0 for an integer, 5 for
+    a string), and a string longer than max_length before trimming; None when `value` is fine."""
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        errors = {i: [e] for i, item in enumerate(value) if (e := _json_type_error(field.child, item))}
+        return errors or None
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        return field.error_messages["invalid"]
+    if isinstance(field, serializers.IntegerField) and (
+        isinstance(value, bool) or not isinstance(value, int)
+    ):
+        return field.error_messages["invalid"]
+    if isinstance(field, serializers.CharField):
+        if not isinstance(value, str):
+            return field.error_messages["invalid"]
+        if field.max_length is not None and len(value) > field.max_length:
+            return field.error_messages["max_length"].format(max_length=field.max_length)
+    return None
+
+
+def is_whole(serializer: serializers.BaseSerializer) -> bool:
+    """False for a part of a partial update (its absent fields stay as they are). An item of a
+    list is always whole, even inside a partial update (it replaces the list), and so is a part
+    whose serializer says `whole = True` (it replaces the stored value)."""
+    node: Any = serializer
+    while node.parent is not None:
+        if getattr(node, "whole", False) or isinstance(node.parent, (serializers.ListField, serializers.ListSerializer)):  # fmt: skip
+            return True
+        node = node.parent
+    return not getattr(node, "partial", False)
+
+
 class StrictSerializer(serializers.Serializer):
-    """Rejects unknown fields: a typo or a read-only field is an error, never ignored."""
+    """Unknown fields are refused, values must have their JSON type, list items are whole."""
+
+    # Unknown fields (a typo, a read-only field) are an error, never ignored; "5" is no integer.
+    # creatives/openapi.py states these rules in the schema (additionalProperties: false, ...).
+    whole = False  # True: sent whole even in a partial update (see is_whole)
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
@@ -56,6 +95,16 @@ class StrictSerializer(serializers.Serializer):
                 name = str(unknown[0])
                 message = READ_ONLY_MESSAGES.get(name, f"'{name}' is not a field this request accepts.")
                 raise serializers.ValidationError({name: [serializers.ErrorDetail(message, code="invalid")]})
+            for name, value in data.items():
+                if error := _json_type_error(self.fields[name], value):
+                    raise serializers.ValidationError({name: error if isinstance(error, dict) else [error]})
+            if getattr(self.root, "partial", False) and is_whole(self):
+                missing = [
+                    n for n, f in self.fields.items() if f.required and not f.read_only and n not in data
+                ]
+                if missing:
+                    message = "This field is required: this part is sent whole, even in an update."
+                    raise serializers.ValidationError({missing[0]: [serializers.ErrorDetail(message, code="required")]})  # fmt: skip
         return super().to_internal_value(data)
 
 
@@ -72,25 +121,35 @@ class UnixTimeField(serializers.IntegerField):
         return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-_url_validator = URLValidator(schemes=["http", "https"])
+class _AbsoluteHttpUrl(RegexValidator):
+    """target_url: patterns.TARGET_URL, matched whole (drf-spectacular puts it in the schema)."""
+
+    def __init__(self) -> None:
+        super().__init__(patterns.TARGET_URL)
+        self.compiled = re.compile(patterns.TARGET_URL)
+
+    def __call__(self, value: Any) -> None:
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise serializers.ValidationError("target_url must not contain whitespace or control characters.")
+        if not self.compiled.fullmatch(value):
+            raise serializers.ValidationError("target_url must be an absolute http or https URL.")
 
 
-def _absolute_http_url(value: str) -> None:
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise serializers.ValidationError("target_url must not contain whitespace or control characters.")
-    try:
-        _url_validator(value)
-    except Exception as exc:  # noqa: BLE001 - Django's ValidationError: re-raise as DRF's
-        raise serializers.ValidationError("target_url must be an absolute http or https URL.") from exc
+_absolute_http_url = _AbsoluteHttpUrl()
+
+
+COUNTRY_CODE_MESSAGE = "country_code must be an ISO 3166-1 alpha-2 code, e.g. US."
 
 
 class CountrySerializer(StrictSerializer):
-    country_code = serializers.CharField(max_length=8)
+    country_code = serializers.CharField(
+        max_length=8, validators=[RegexValidator(patterns.COUNTRY_CODE, message=COUNTRY_CODE_MESSAGE)]
+    )
 
     def validate_country_code(self, value: str) -> str:
         code = normalize_country_code(value)
         if code is None:
-            raise serializers.ValidationError("country_code must be an ISO 3166-1 alpha-2 code, e.g. US.")
+            raise serializers.ValidationError(COUNTRY_CODE_MESSAGE)
         return code
 
 
@@ -126,15 +185,9 @@ class BudgetSerializer(StrictSerializer):
 class FrequencyCapSerializer(StrictSerializer):
     """Replaced whole: an update sends both fields (or `frequency_cap: null` to remove the cap)."""
 
+    whole = True
     max_impressions = serializers.IntegerField(min_value=1, max_value=MAX_CAP_IMPRESSIONS)
     window = choice_field("hour", "day", "week", help_text="Rolling: the last hour, 24 hours or 7 days.")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        for name in ("max_impressions", "window"):
-            if name not in attrs:
-                message = "This field is required: frequency_cap is replaced whole."
-                raise serializers.ValidationError({name: [serializers.ErrorDetail(message, code="required")]})
-        return attrs
 
 
 class BiddingConfigSerializer(StrictSerializer):
@@ -149,7 +202,9 @@ class CreativeSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=1000)
     cta_text = serializers.CharField(max_length=50)
-    target_url = serializers.CharField(max_length=2048, validators=[_absolute_http_url])
+    target_url = serializers.CharField(
+        max_length=2048, trim_whitespace=False, validators=[_absolute_http_url]
+    )
     file_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
     def validate_file_id(self, value: str | None) -> UploadedFile | None:
@@ -328,7 +383,9 @@ class _CreativeOut(OutputSerializer):
     title = serializers.CharField()
     body = serializers.CharField()
     cta_text = serializers.CharField()
-    target_url = serializers.URLField()
+    target_url = serializers.CharField(
+        help_text="As sent: an absolute http(s) URL, which may hold non-ASCII characters (no `uri` format)."
+    )
     file_id = BlankIsNullField(allow_null=True)
     image_url = AssetUrlField(
         source="asset_path", allow_null=True, help_text="Public URL of this ad's own copy of the image."

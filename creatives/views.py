@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -29,8 +30,9 @@ from creatives.serializers import (
     CampaignUpdateSerializer,
     parse,
 )
-from thrad import ratelimit, storage
+from thrad import bounds, ratelimit, storage
 from thrad.api import V1Api, v1_limit
+from thrad.dependencies import retry_after
 from thrad.errors import PlatformError, V1Error
 from thrad.pagination import LIST_PARAMETERS, PageRequest, list_body, list_serializer
 
@@ -160,10 +162,12 @@ class CampaignGetUpdateApi(V1Api):
         summary="Update a campaign",
         operation_id="updateCampaign",
         description=(
-            "Send only the fields that change. `status` is refused with invalid_value (use the "
-            "activate, pause and archive actions); so are `review_status` and unknown fields."
+            "Send only the fields that change (no body, like `{}`, changes nothing and returns the "
+            "campaign). `status` is refused with invalid_value (use the activate, pause and archive "
+            "actions); so are `review_status` and unknown fields. An `end_time` not after the "
+            "stored `start_time` (or a `start_time` not before the stored `end_time`) is invalid_value."
         ),
-        request=CampaignUpdateSerializer,
+        request=CampaignUpdateSerializer(partial=True),
         responses={200: CampaignSerializer, **errors(400, 404)},
     )
     def post(self, request: Request, campaign_id: str) -> Response:
@@ -218,7 +222,15 @@ class AdGroupListCreateApi(CreateMixin):
     @extend_schema(
         summary="List a campaign's ad groups",
         operation_id="listAdGroups",
-        parameters=[OpenApiParameter("campaign_id", str, required=True), *LIST_PARAMETERS],
+        parameters=[
+            OpenApiParameter(
+                "campaign_id",
+                OpenApiTypes.UUID,
+                required=True,
+                description="The campaign's `id`; missing or empty: 400 invalid_value; not yours: 404.",
+            ),
+            *LIST_PARAMETERS,
+        ],
         responses={200: AdGroupListSerializer, **errors(400, 404, codes=LIST_CODES)},
     )
     def get(self, request: Request) -> Response:
@@ -266,8 +278,11 @@ class AdGroupGetUpdateApi(V1Api):
     @extend_schema(
         summary="Update an ad group",
         operation_id="updateAdGroup",
-        description="Send only the fields that change; `status` and unknown fields are invalid_value.",
-        request=AdGroupUpdateSerializer,
+        description=(
+            "Send only the fields that change (no body, like `{}`, changes nothing); `status` and "
+            "unknown fields are invalid_value."
+        ),
+        request=AdGroupUpdateSerializer(partial=True),
         responses={200: AdGroupSerializer, **errors(400, 404)},
     )
     def post(self, request: Request, ad_group_id: str) -> Response:
@@ -310,7 +325,15 @@ class AdListCreateApi(CreateMixin):
     @extend_schema(
         summary="List an ad group's ads",
         operation_id="listAds",
-        parameters=[OpenApiParameter("ad_group_id", str, required=True), *LIST_PARAMETERS],
+        parameters=[
+            OpenApiParameter(
+                "ad_group_id",
+                OpenApiTypes.UUID,
+                required=True,
+                description="The ad group's `id`; missing or empty: 400 invalid_value; not yours: 404.",
+            ),
+            *LIST_PARAMETERS,
+        ],
         responses={200: AdListSerializer, **errors(400, 404, codes=LIST_CODES)},
     )
     def get(self, request: Request) -> Response:
@@ -351,11 +374,12 @@ class AdGetUpdateApi(V1Api):
         summary="Update an ad",
         operation_id="updateAd",
         description=(
-            "Send only the fields that change; `creative` may hold only the changed fields. A new "
+            "Send only the fields that change (no body, like `{}`, changes nothing); `creative` may "
+            "hold only the changed fields. A new "
             "`file_id` is copied into a new asset (`image_url` changes); `file_id: null` removes "
             "the image. `status` and unknown fields are invalid_value."
         ),
-        request=AdUpdateSerializer,
+        request=AdUpdateSerializer(partial=True),
         responses={200: AdSerializer, **errors(400, 404, 503)},
     )
     def post(self, request: Request, ad_id: str) -> Response:
@@ -394,6 +418,13 @@ class AdArchiveApi(_AdActionApi):
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
+def _unavailable(message: str) -> HttpResponse:
+    response = HttpResponse(message, status=503, content_type="text/plain")
+    response["Retry-After"] = retry_after()
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_safe
 def creative_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     """Stream an ad's creative asset from storage to anyone. Only `creatives/` names; else 404."""
@@ -402,12 +433,18 @@ def creative_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     if content_type is None:
         raise Http404
     try:
-        stored = storage.open_stream(path)
+        release = bounds.acquire("stream")  # a bounded share of the threads streams images
+    except PlatformError.SERVICE_UNAVAILABLE.exc:
+        return _unavailable("Busy; try again shortly.")
+    try:
+        stored = storage.read_whole(path)  # all of it first: a read failing half-way is a 503 too
     except storage.ObjectMissing as exc:
+        release()
         raise Http404 from exc
     except PlatformError.STORAGE_UNAVAILABLE.exc:
-        return HttpResponse("Storage unavailable.", status=503, content_type="text/plain")
-    response = FileResponse(stored, content_type=content_type)
+        release()
+        return _unavailable("Storage unavailable.")
+    response = bounds.held_until_closed(FileResponse(stored, content_type=content_type), release)
     response["Cache-Control"] = ASSET_CACHE_CONTROL
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

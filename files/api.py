@@ -21,6 +21,7 @@ from thrad.clientip import IPNetwork, client_ip, in_networks, parse_networks
 from thrad.errors import FilesError, PlatformError, files_exception_handler
 from thrad.models import ApiKey, Organization
 from thrad.request_body import CappedUploadHandler, limit_request_body
+from thrad.schema import InternalErrorAutoSchema
 
 
 def allowlist_networks(cidrs: Any) -> tuple[IPNetwork, ...]:
@@ -51,11 +52,17 @@ def files_limit() -> ratelimit.Limit:
     return ratelimit.Limit("files", settings.RATE_LIMIT_FILES_PER_MINUTE, 60)
 
 
+class FilesAutoSchema(InternalErrorAutoSchema):
+    error_body = "files.views.FilesErrorSerializer"
+    error_description = "`internal_error`: an unexpected failure."
+
+
 class FilesApiBase(RateLimitedApi):
     """401, then 403 account_suspended, then 403 ip_not_allowed, then the rate limit (if any)."""
 
     authentication_classes = [ApiKeyOrHeaderAuthentication]
     permission_classes = [OrganizationActive, IpAllowed]
+    schema = FilesAutoSchema()
     rate_limit_error = FilesError.RATE_LIMITED
     counts_toward_rate_limit = False
 

@@ -22,6 +22,7 @@ from thrad.models import Organization
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 DOWNLOAD_CHUNK = 64 * 1024
+_CURSOR_ALPHABET = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-")
 
 
 @dataclass
@@ -47,6 +48,8 @@ def cursor_encode(stored: StoredFile) -> str:
 
 def cursor_decode(cursor: str) -> tuple[datetime, str]:
     """The position a cursor stands for; InvalidCursorError for anything we did not issue."""
+    if len(cursor) > 1000 or not set(cursor) <= _CURSOR_ALPHABET:  # only what cursor_encode writes
+        raise FilesError.INVALID_CURSOR()
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, key = json.loads(raw)
@@ -61,7 +64,7 @@ def cursor_decode(cursor: str) -> tuple[datetime, str]:
 def page_size(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise FilesError.INVALID_LIMIT()
     return int(raw)
 

@@ -1,8 +1,9 @@
 """Writes of the Files API: store parts against the organization's quota, delete files.
 
-Quota rule: a part's bytes are reserved with one conditional UPDATE before anything is written,
-so concurrent requests can never push an organization past its quota; every later failure
-(storage write, database row) gives the bytes back, and so does a delete, exactly once.
+Quota rule (thrad/quota.py): a part's bytes are reserved with one conditional UPDATE before
+anything is written, so concurrent requests can never push an organization past its quota; every
+later failure (storage write, database row) gives the bytes back, and so does a delete, exactly
+once. A request killed half-way leaves a reservation that reconciliation gives back.
 """
 
 import secrets
@@ -12,13 +13,12 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 
 from files import validation
 from files.models import StoredFile
 from files.selectors import stored_file_get
 from files.validation import Accepted, PartRejected
-from thrad import storage
+from thrad import quota, storage
 from thrad.errors import FilesError, PlatformError
 from thrad.models import ApiKey, Organization
 from thrad.request_body import is_oversized
@@ -28,17 +28,6 @@ from thrad.request_body import is_oversized
 class UploadResult:
     uploaded: list[StoredFile] = field(default_factory=list)
     errors: list[tuple[str, PartRejected]] = field(default_factory=list)
-
-
-def quota_reserve(*, org_id: int, size: int) -> bool:
-    """Add `size` to the used bytes only if they still fit: `used + size <= quota`, one UPDATE."""
-    fits = Organization.objects.filter(pk=org_id, storage_used_bytes__lte=F("storage_quota_bytes") - size)
-    return fits.update(storage_used_bytes=F("storage_used_bytes") + size) == 1
-
-
-def quota_release(*, org_id: int, size: int) -> None:
-    """Give `size` reserved or stored bytes back to the organization."""
-    Organization.objects.filter(pk=org_id).update(storage_used_bytes=F("storage_used_bytes") - size)
 
 
 def stored_file_key(*, org: Organization, filename: str) -> str:
@@ -54,16 +43,20 @@ def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: Upl
     when the object store fails (nothing charged).
     """
     size = int(upload.size or 0)
-    if not quota_reserve(org_id=org.pk, size=size):
+    key = stored_file_key(org=org, filename=upload.name or "file")
+    reservation = quota.reserve(org_id=org.pk, size=size, name=key)  # reconciled if we die before settling
+    if reservation is None:
         raise PartRejected(FilesError.QUOTA_EXCEEDED, "The organization's storage quota would be exceeded.")
     with ExitStack() as undo:
-        undo.callback(quota_release, org_id=org.pk, size=size)
-        key = storage.save(stored_file_key(org=org, filename=upload.name or "file"), upload)
+        undo.callback(quota.release, reservation)
+        storage.save(key, upload)
         undo.callback(storage.delete_quietly, key)
-        stored = StoredFile.objects.create(
-            organization=org, api_key=api_key, key=key, filename=upload.name or "file",
-            mime_type=accepted.mime, size=size, is_image=accepted.is_image,
-        )  # fmt: skip
+        with transaction.atomic():
+            stored = StoredFile.objects.create(
+                organization=org, api_key=api_key, key=key, filename=upload.name or "file",
+                mime_type=accepted.mime, size=size, is_image=accepted.is_image,
+            )  # fmt: skip
+            quota.settle(reservation)
         undo.pop_all()
     return stored
 
@@ -97,7 +90,7 @@ def _row_delete(stored: StoredFile) -> bool:
     with transaction.atomic():
         deleted, _ = StoredFile.objects.filter(pk=stored.pk).delete()
         if deleted:
-            quota_release(org_id=stored.organization_id, size=stored.size)
+            quota.give_back(org_id=stored.organization_id, size=stored.size)
     return bool(deleted)
 
 

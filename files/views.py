@@ -13,6 +13,7 @@ from files import selectors, services
 from files.api import FilesApiBase, files_parts
 from files.models import StoredFile
 from files.validation import IMAGE_FORMATS, TEXT_TYPES
+from thrad import bounds
 from thrad.errors import FilesError
 
 # --- bodies ------------------------------------------------------------------------------------
@@ -90,7 +91,10 @@ AUTH_ERRORS = {
     403: _error("`account_suspended` (the organization is suspended), then `ip_not_allowed` (the caller's "
                 "address is outside the organization's IP allowlist; behind a proxy listed in "
                 "TRUSTED_PROXY_CIDRS the right-most untrusted X-Forwarded-For hop is the caller)."),
-    503: _error("`storage_unavailable`: the object store cannot be reached; nothing was changed or charged."),
+    503: _error("`storage_unavailable`: the object store cannot be reached or answers too slowly; nothing "
+                "was changed or charged. `service_unavailable`: the database or the rate-limit store is "
+                "down, or this server is at its bound for large bodies or downloads; with Retry-After, "
+                "answered within seconds."),
 }  # fmt: skip
 NOT_FOUND = _error("`not_found`: no such file in your organization (another organization's key answers the same).")  # fmt: skip
 
@@ -168,14 +172,24 @@ class FileListApi(FilesApiBase):
         "pass it back as `?cursor=` for the next page (null on the last one). `usage` is the "
         "organization's stored bytes and quota.",
         parameters=[
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="`nextCursor` of the previous page."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="Files per page, 1 to 100 (default 50)."),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "maxLength": 1000, "pattern": "^[0-9A-Za-z_-]*$"},
+                description="`nextCursor` of the previous page (empty: the first page); any other "
+                "value is invalid_cursor.",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 100},
+                description="Files per page, 1 to 100 (default 50); sent empty: invalid_limit.",
+            ),
         ],
         responses={
             200: FilesListSerializer,
             400: _error("`invalid_cursor` (not a cursor this API returned) or `invalid_limit`."),
             401: AUTH_ERRORS[401],
             403: AUTH_ERRORS[403],
+            503: _error("`service_unavailable`: the database is down or too slow; with Retry-After."),
         },
     )
     def get(self, request: Request) -> Response:
@@ -213,8 +227,14 @@ class FileDetailApi(FilesApiBase):
     )
     def get(self, request: Request, key: str) -> StreamingHttpResponse:
         stored = selectors.stored_file_get(org=self.org, key=key)
-        stream = selectors.stored_file_open(stored=stored)
+        release = bounds.acquire("stream")  # 503 at once when this process streams enough already
+        try:
+            stream = selectors.stored_file_open(stored=stored)
+        except BaseException:
+            release()
+            raise
         response = StreamingHttpResponse(selectors.chunks(stream), content_type=served_type(stored.mime_type))  # fmt: skip
+        bounds.held_until_closed(response, release)
         response["Content-Length"] = str(stored.size)
         response["Content-Disposition"] = f'attachment; filename="{stored.stored_name}"'
         response["X-Content-Type-Options"] = "nosniff"

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from tests.factories import Actor, make_actor
 from tests.support import servers
 from tests.support.storage import ensure_bucket
-from thrad import keycache
+from thrad import dependencies, keycache
 from thrad.models import Membership
 
 pytest_plugins = ["tests.support.browser"]
@@ -83,7 +83,8 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
 @pytest.fixture(autouse=True)
 def _clean_redis() -> None:
     """Forget this checkout's Redis keys (cache, rate limits) and the API keys this process
-    remembers (thrad/keycache.py) between tests."""
+    remembers (thrad/keycache.py) between tests; keep the session worker's heartbeat
+    (thrad/workers.py), which it rewrites only every few seconds."""
     keycache.forget_all()
     if not settings.REDIS_URL:
         return
@@ -92,6 +93,12 @@ def _clean_redis() -> None:
     client = redis.Redis.from_url(settings.REDIS_URL)
     prefix = os.environ["CACHE_KEY_PREFIX"]
     for pattern in (f"{prefix}:*", f"{settings.RATE_LIMIT_KEY_PREFIX}:*"):
-        keys = list(client.scan_iter(match=pattern, count=1000))
+        keys = [k for k in client.scan_iter(match=pattern, count=1000) if b"celery-consumer:" not in k]
         if keys:
             client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _breakers_closed() -> None:
+    """Each test starts with every dependency breaker closed (thrad/dependencies.py)."""
+    dependencies.breakers_reset()

@@ -1,23 +1,31 @@
-"""One Redis client per process for the cache, the rate limits and the DSP's hot paths.
+"""The Redis cache backend: one Redis client per process, behind a breaker.
 
-Django's `RedisCache` builds a new `redis.Redis` object on every cache call (its client's
-`get_client` does), and keeps one connection pool per cache object, that is per thread. Here
-every caller in a process shares one client over one connection pool per (URL, options): the
-cache backend below, `thrad.ratelimit` and anything that needs raw Redis (`shared_client()`).
-redis-py's pool is thread-safe and starts afresh in a forked child, so the one client serves
-gunicorn's threads and workers alike; the socket timeouts are the cache's OPTIONS.
+One client: Django's `RedisCache` builds a new `redis.Redis` object on every cache call (its
+client's `get_client` does), and keeps one connection pool per cache object, that is per
+thread. Here every caller in a process shares one client over one connection pool per (URL,
+options): the cache backend below, `thrad.ratelimit` and anything that needs raw Redis
+(`shared_client()`). redis-py's pool is thread-safe and starts afresh in a forked child, so the
+one client serves gunicorn's threads and workers alike.
 
-Settings: `"BACKEND": "thrad.cache.RedisCache"` with the same LOCATION and OPTIONS as Django's.
+The breaker: a dead or hung Redis costs one short timeout, then calls fail at once
+(`DependencyDown`) until the cooldown ends (see thrad/dependencies.py). Timeouts come from the
+cache OPTIONS (`socket_connect_timeout`, `socket_timeout`, from `REDIS_TIMEOUT`); callers turn
+the failure into their contract's answer (503, or no bid).
+
+Settings: `"BACKEND": "thrad.cache.GuardedRedisCache"` with Django's LOCATION and OPTIONS.
 """
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import redis
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
+
+from thrad import dependencies
 
 # OPTIONS that configure Django's cache client itself, not the Redis connections.
 _CLIENT_OPTIONS = frozenset({"serializer", "pool_class", "parser_class"})
@@ -67,10 +75,42 @@ class PooledRedisCacheClient(RedisCacheClient):
         return client
 
 
-class RedisCache(DjangoRedisCache):
-    def __init__(self, server: str, params: dict[str, Any]) -> None:
-        super().__init__(server, params)
-        self._class = PooledRedisCacheClient
+_OPERATIONS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear")  # fmt: skip
+
+
+def guarded(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`call(*args, **kwargs)` behind the "redis" breaker."""
+    breaker = dependencies.breaker("redis")
+    breaker.before()
+    try:
+        result = call(*args, **kwargs)
+    except dependencies.DOWN_ERRORS:
+        breaker.failed()
+        raise
+    breaker.succeeded()
+    return result
+
+
+def _guarded(name: str) -> Callable[..., Any]:
+    def call(self: "GuardedRedisCacheClient", *args: Any, **kwargs: Any) -> Any:
+        return guarded(getattr(RedisCacheClient, name), self, *args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+class GuardedRedisCacheClient(PooledRedisCacheClient):
+    pass
+
+
+for _name in _OPERATIONS:
+    setattr(GuardedRedisCacheClient, _name, _guarded(_name))
+
+
+class GuardedRedisCache(RedisCache):
+    @cached_property
+    def _cache(self) -> GuardedRedisCacheClient:
+        return GuardedRedisCacheClient(self._servers, **self._options)  # type: ignore[attr-defined]
 
     def set_then_get(self, key: str, value: Any, timeout: int | None, other: str) -> Any:
         """See `set_then_get()` below."""
@@ -81,7 +121,9 @@ class RedisCache(DjangoRedisCache):
             script = _scripts[id(client)] = client.register_script(_SET_THEN_GET)
         serializer = self._cache._serializer
         seconds = self.get_backend_timeout(timeout)
-        raw = script(keys=[key, other], args=[serializer.dumps(value), -1 if seconds is None else seconds])
+        raw = guarded(
+            script, keys=[key, other], args=[serializer.dumps(value), -1 if seconds is None else seconds]
+        )
         return None if raw is None else serializer.loads(raw)
 
 
@@ -104,7 +146,7 @@ def set_then_get(key: str, value: Any, timeout: int | None, other: str) -> Any:
     trip (one script) on Redis, two calls on any other backend. Keys, versions and the stored
     form are the cache's own, so either key reads back through `cache.get` as usual."""
     backend = caches["default"]
-    if not isinstance(backend, RedisCache):
+    if not isinstance(backend, GuardedRedisCache):
         backend.set(key, value, timeout)
         return backend.get(other)
     return backend.set_then_get(key, value, timeout, other)

@@ -55,6 +55,20 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_seconds(name: str, default: float, *, minimum: float = 0.0) -> float:
+    """A duration in seconds (fractions allowed)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError as exc:
+        raise ImproperEnvError(f"{name} must be a number of seconds, not {raw!r}") from exc
+    if not value >= minimum:  # also refuses nan
+        raise ImproperEnvError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
+
+
 def read_env_file(path: str) -> None:
     """Put the `NAME=value` lines of a `.env` file into os.environ; variables already set win.
 

@@ -12,6 +12,7 @@ Each API family renders an error in its contract's shape:
 """
 
 import logging
+import sys
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -21,6 +22,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from thrad import dependencies
 
 logger = logging.getLogger("thrad.errors")
 
@@ -322,7 +325,14 @@ def as_application_error(exc: BaseException) -> ApplicationError:
     for detailed, error in _DETAILED_ERRORS:
         if isinstance(exc, detailed):
             return error(str(exc.detail))
+    if dependencies.is_down(exc):  # database, Redis or broker down or too slow: never a 500
+        return PlatformError.SERVICE_UNAVAILABLE()
     return PlatformError.INTERNAL_ERROR()
+
+
+def _log_if_down(exc: BaseException, request: Any) -> None:
+    if dependencies.is_down(exc):
+        logger.warning("dependency down request_id=%s: %r", getattr(request, "request_id", "-"), exc)
 
 
 def _log_if_unexpected(exc: BaseException, error: ApplicationError, request: Any) -> None:
@@ -343,14 +353,19 @@ def dsp_body(error: ApplicationError) -> dict[str, Any]:
     return {"error": error.message}
 
 
-def _handler(render: Callable[[ApplicationError], dict[str, Any]]) -> Callable[..., Response]:
+def _handler(render: Callable[[ApplicationError], dict[str, Any]], *, down: ErrorCode | None = None) -> Callable[..., Response]:  # fmt: skip
+    """`down`: the error a dependency failure becomes in this family (default 503)."""
+
     def handle(exc: Exception, context: dict[str, Any]) -> Response:
-        error = as_application_error(exc)
+        _log_if_down(exc, context.get("request"))
+        error = down() if down is not None and dependencies.is_down(exc) else as_application_error(exc)
         _log_if_unexpected(exc, error, context.get("request"))
         set_rollback()
         headers = dict(error.headers)
         if error.status_code == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="thrad"')
+        if error.status_code == 503:
+            headers.setdefault("Retry-After", dependencies.retry_after())
         return Response(render(error), status=error.status_code, headers=headers)
 
     return handle
@@ -358,7 +373,9 @@ def _handler(render: Callable[[ApplicationError], dict[str, Any]]) -> Callable[.
 
 v1_exception_handler = _handler(v1_body)
 files_exception_handler = _handler(files_body)
-dsp_exception_handler = _handler(dsp_body)
+# The DSP contract: render answers 500 when the impression cannot be recorded (bid answers 204
+# itself, see bids/views.py); the SSP knows no 503.
+dsp_exception_handler = _handler(dsp_body, down=PlatformError.INTERNAL_ERROR)
 
 
 def _body_for_path(path: str) -> Callable[[ApplicationError], dict[str, Any]] | None:
@@ -379,7 +396,29 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     return JsonResponse(render(PlatformError.NOT_FOUND()), status=404)
 
 
+def error_response(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    """`error` in the shape of the request's API family (plain text outside the APIs)."""
+    render = _body_for_path(request.path)
+    if render is None:
+        response: HttpResponse = HttpResponse(
+            error.message, status=error.status_code, content_type="text/plain"
+        )
+    else:
+        response = JsonResponse(render(error), status=error.status_code)
+    for name, value in error.headers.items():
+        response[name] = value
+    if error.status_code == 503:
+        response.setdefault("Retry-After", dependencies.retry_after())
+    return response
+
+
 def handler500(request: HttpRequest) -> HttpResponse:
+    """Django calls this inside its `except` block: a dependency failure outside a DRF view
+    (sessions, the dashboard) is a 503 too, except on the DSP (its contract knows only 500)."""
+    exc = sys.exc_info()[1]
+    if exc is not None and dependencies.is_down(exc) and not request.path.startswith("/api/v1/dsp/"):
+        _log_if_down(exc, request)
+        return error_response(request, PlatformError.SERVICE_UNAVAILABLE())
     render = _body_for_path(request.path)
     if render is None:
         return HttpResponse("Server error.", status=500, content_type="text/plain")

@@ -1,4 +1,5 @@
-"""Platform core: organizations, their members, API keys, the audit log, rate-limit counters."""
+"""Platform core: organizations, their members, API keys, the audit log, rate-limit counters,
+storage quota reservations."""
 
 import uuid
 from typing import Any, TypeVar
@@ -184,3 +185,17 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.count}"
+
+
+class StorageReservation(models.Model):
+    """Quota bytes an organization holds for an object being stored (a Files API part), from the
+    reservation until the object's row is recorded (thrad/quota.py). One older than
+    RECONCILE_GRACE belongs to a request that died half-way: reconciliation gives it back."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255, help_text="The storage name being written.")
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.size} bytes for {self.name}"

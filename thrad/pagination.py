@@ -35,9 +35,13 @@ class PageRequest:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> "PageRequest":
-        """Parse `limit`, `after`, `before` and `order`; 400 invalid_value naming the bad one."""
-        after, before = query.get("after") or None, query.get("before") or None
-        if after and before:
+        """Parse `limit`, `after`, `before` and `order`; 400 invalid_value naming the bad one.
+
+        A parameter sent empty (`?after=`) is invalid, not absent: the schema's types admit no
+        empty value, and a client that sends one has lost the value it meant to send.
+        """
+        after, before = _cursor(query, "after"), _cursor(query, "before")
+        if after is not None and before is not None:
             raise V1Error.INVALID_VALUE("Send at most one of 'after' and 'before'.", param="before")
         order = query.get("order", "desc")
         if order not in ORDERS:
@@ -45,8 +49,15 @@ class PageRequest:
         return cls(limit=_limit(query.get("limit")), after=after, before=before, order=order)
 
 
+def _cursor(query: Mapping[str, str], name: str) -> str | None:
+    value = query.get(name)
+    if value == "":
+        raise V1Error.INVALID_VALUE(f"'{name}' must be the id of an object in this list.", param=name)
+    return value
+
+
 def _limit(raw: str | None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return DEFAULT_LIMIT
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise V1Error.INVALID_VALUE(f"'limit' must be an integer from 1 to {MAX_LIMIT}.", param="limit")
@@ -107,12 +118,22 @@ def list_body(page: Page, render: Callable[[Any], dict[str, Any]]) -> dict[str, 
 
 
 LIST_PARAMETERS: Sequence[OpenApiParameter] = (
-    OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {MAX_LIMIT}; default {DEFAULT_LIMIT}."),
-    OpenApiParameter("after", OpenApiTypes.UUID, description="A `last_id`: the objects that follow it."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        description=f"1 to {MAX_LIMIT}; default {DEFAULT_LIMIT}.",
+    ),
+    OpenApiParameter(
+        "after",
+        OpenApiTypes.UUID,
+        description="A `last_id` of this list: the objects that follow it. Not with `before` (400 "
+        "invalid_value, param `before`); an id that is not in this list is 400 invalid_value.",
+    ),
     OpenApiParameter(
         "before",
         OpenApiTypes.UUID,
-        description="A `first_id`: the objects that precede it. Not with `after`.",
+        description="A `first_id` of this list: the objects that precede it. Not with `after` (400 "
+        "invalid_value, param `before`); an id that is not in this list is 400 invalid_value.",
     ),
     OpenApiParameter(
         "order", OpenApiTypes.STR, enum=list(ORDERS), description="By creation time; default `desc`."

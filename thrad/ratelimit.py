@@ -22,7 +22,7 @@ from typing import Protocol
 from django.conf import settings
 from django.db import connection
 
-from thrad.cache import connection_options, shared_client
+from thrad.cache import connection_options, guarded, shared_client
 from thrad.models import RateLimitCounter
 
 
@@ -92,7 +92,9 @@ return result
 
 
 class RedisCounter:
-    """Counts in Redis through the process's one client (thrad/cache.py), with the cache's timeouts."""
+    """Counts in Redis through the process's one client (thrad/cache.py), with the cache's
+    timeouts (REDIS_TIMEOUT), behind the "redis" breaker: a dead Redis costs one timeout, then
+    fails at once."""
 
     def __init__(self, url: str) -> None:
         self._client = shared_client(url, **connection_options())
@@ -100,7 +102,7 @@ class RedisCounter:
         self._all_script = self._client.register_script(_INCR_ALL_SCRIPT)
 
     def increment(self, key: str, expires_at: int) -> int:
-        return int(self._script(keys=[key], args=[expires_at]))
+        return int(guarded(self._script, keys=[key], args=[expires_at]))
 
     def increment_all(
         self, counters: list[tuple[str, int, int]], version_key: str | None, fresh_version: str
@@ -109,14 +111,14 @@ class RedisCounter:
         args: list[str | int] = ["1" if version_key else "0", fresh_version]
         for _, expires_at, limit in counters:
             args += [expires_at, limit]
-        version, *counts = self._all_script(keys=keys, args=args)
+        version, *counts = guarded(self._all_script, keys=keys, args=args)
         return [int(c) for c in counts], version.decode() if version else None
 
     def decrement(self, keys: list[str]) -> None:
         pipe = self._client.pipeline(transaction=False)
         for key in keys:
             pipe.decr(key)
-        pipe.execute()
+        guarded(pipe.execute)
 
 
 class SqlCounter:

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import dj_database_url
 
-from thrad.env import ImproperEnvError, env_bool, env_decimal, env_int, env_list, env_str, read_env_file
+from thrad.env import (
+    ImproperEnvError,
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_seconds,
+    env_str,
+    read_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 _ENV_FILE = os.environ.get("THRAD_ENV_FILE", str(BASE_DIR / ".env"))
@@ -55,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "thrad.middleware.RequestIdMiddleware",
+    "thrad.bounds.SlowBodyMiddleware",  # before anything reads a body
+    "thrad.dbguard.QueryDeadlineMiddleware",
     "thrad.middleware.ApiTrailingSlashMiddleware",
     "thrad.middleware.SiteMiddleware",
 ]
@@ -93,23 +104,37 @@ TEMPLATES = [
 # --- database -----------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Seconds: opening a PostgreSQL connection (libpq connect_timeout), and any one query of a web
+# request (cut client-side by thrad/dbguard.py, so a hung server is a 503, not a hang).
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1)
+DATABASE_QUERY_TIMEOUT = env_seconds("DATABASE_QUERY_TIMEOUT", 5.0)
+DSP_QUERY_TIMEOUT = env_seconds("DSP_QUERY_TIMEOUT", 1.0)  # bid, render, click: the SSP waits 2 s
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "thrad.pgbackend"  # the health check under the deadline too
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection a restart broke is replaced
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Wait for the write lock instead of failing at once when two requests write together.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL: readers never wait for the writer (bids, renders and the cache write concurrently).
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                                       "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"}  # fmt: skip
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, rate-limit counters, bid cache ------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "thrad")
+# Seconds for each Redis connect and command (cache, bid cache, rate limits). Redis answers in
+# well under a millisecond; past this it counts as down (and its breaker opens).
+REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", 1.0, minimum=0.01)
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache, with one Redis client per process (thrad/cache.py).
-            "BACKEND": "thrad.cache.RedisCache",
+            # Django's RedisCache with one client per process, behind a breaker (thrad/cache.py).
+            "BACKEND": "thrad.cache.GuardedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
@@ -138,6 +163,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task running when the broker connection drops finishes and reports its result (every task
+# here is idempotent and bounded by its own deadline); the broker may deliver it once more.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing a task never waits long on a dead broker: the caller answers 503 instead.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_seconds("CELERY_BROKER_TIMEOUT", 2.0, minimum=0.1)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}  # fmt: skip
+CELERY_BROKER_TRANSPORT_OPTIONS = {  # Redis broker: each command
+    "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
+# Redis result backend (the upload view waits on the fetch's result)
+CELERY_REDIS_SOCKET_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_TASK_TRACK_STARTED = True  # the upload view tells "never started" (our fault) from "slow host"
 # Periodic tasks (run by `celery -A thrad worker -B` or a separate `celery -A thrad beat`).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ratelimit-counters-cleanup": {"task": "thrad.tasks.ratelimit_counters_cleanup", "schedule": 3600},
@@ -146,6 +185,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 3600,
     },
     "bids: delete expired bids": {"task": "bids.bids_expired_delete", "schedule": 3600},
+    "storage: reconcile quota and stored objects": {
+        "task": "thrad.tasks.storage_reconcile",
+        "schedule": env_int("RECONCILE_INTERVAL", 900, minimum=1),
+    },
 }
 
 # --- storage -------------------------------------------------------------------------------
@@ -163,6 +206,9 @@ if STORAGE_BACKEND == "s3":
     AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
     AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
     AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "us-east-1")
+    AWS_S3_CONNECT_TIMEOUT = env_seconds("AWS_S3_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+    AWS_S3_READ_TIMEOUT = env_seconds("AWS_S3_READ_TIMEOUT", 1.5, minimum=0.1)
+    AWS_S3_MAX_ATTEMPTS = env_int("AWS_S3_MAX_ATTEMPTS", 2, minimum=1)
     from botocore.config import Config as _BotoConfig
 
     if not AWS_STORAGE_BUCKET_NAME:
@@ -177,7 +223,14 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
             "addressing_style": "path",
             "signature_version": "s3v4",
-            "client_config": _BotoConfig(connect_timeout=3, read_timeout=20, retries={"max_attempts": 2}),
+            # A hung store is a 503 storage_unavailable after about attempts × (1 s of botocore's
+            # wait for `100 Continue` + the read timeout): 5 s by default; then storage fails
+            # fast for DEPENDENCY_COOLDOWN (thrad/storage.py).
+            "client_config": _BotoConfig(
+                connect_timeout=AWS_S3_CONNECT_TIMEOUT,
+                read_timeout=AWS_S3_READ_TIMEOUT,
+                retries={"total_max_attempts": AWS_S3_MAX_ATTEMPTS, "mode": "standard"},
+            ),
         },
     }
 elif STORAGE_BACKEND == "local":
@@ -278,7 +331,9 @@ UPLOAD_FETCH_DENIED_CIDRS = env_list("UPLOAD_FETCH_DENIED_CIDRS", "168.63.129.16
 UPLOAD_FETCH_CONNECT_TIMEOUT = env_int("UPLOAD_FETCH_CONNECT_TIMEOUT", 5, minimum=1)
 UPLOAD_FETCH_READ_TIMEOUT = env_int("UPLOAD_FETCH_READ_TIMEOUT", 10, minimum=1)
 UPLOAD_FETCH_DEADLINE = env_int("UPLOAD_FETCH_DEADLINE", 15, minimum=1)
-UPLOAD_FETCH_WAIT_MARGIN = 10
+# The fetch itself stops at its deadline (uploads/fetch.py cuts the socket); the margin
+# covers validating and storing the image (bounded by the storage timeouts).
+UPLOAD_FETCH_WAIT_MARGIN = env_seconds("UPLOAD_FETCH_WAIT_MARGIN", 6.0)
 UPLOAD_FETCH_CLEANUP_DELAY = 120
 TRUSTED_PROXY_CIDRS = env_list("TRUSTED_PROXY_CIDRS")
 
@@ -287,6 +342,24 @@ DSP_BID_FLOOR_CPM = env_decimal("DSP_BID_FLOOR_CPM", "4.00")
 DSP_PRERENDER = env_bool("DSP_PRERENDER", False)
 DSP_BID_RETENTION_DAYS = env_int("DSP_BID_RETENTION_DAYS", 7, minimum=1)
 CLICK_TOKEN_TTL_DAYS = env_int("CLICK_TOKEN_TTL_DAYS", 30, minimum=1)
+
+# --- serving: slow-work bounds, failing soft, reconciliation (docs/serving.md) --------------
+# Per web process, how many requests of each kind of slow work may run at once; one more gets a
+# fast 503 service_unavailable with Retry-After. Keep their sum below gunicorn's WEB_THREADS so
+# threads are always left for the DSP (gunicorn.conf.py warns otherwise).
+SLOW_FETCH_SLOTS = env_int("SLOW_FETCH_SLOTS", 4, minimum=0)  # /v1/upload URL fetches waited on
+SLOW_BODY_SLOTS = env_int("SLOW_BODY_SLOTS", 3, minimum=0)  # request bodies >= SLOW_BODY_MIN_BYTES
+SLOW_STREAM_SLOTS = env_int("SLOW_STREAM_SLOTS", 6, minimum=0)  # file downloads, creative images
+SLOW_BODY_MIN_BYTES = env_int("SLOW_BODY_MIN_BYTES", 256 * 1024, minimum=0)
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5, minimum=1)
+# After a dependency (Redis, storage) fails, calls to it fail at once for this long, then one
+# call tries again: a dead dependency costs one timeout, not one per request.
+DEPENDENCY_COOLDOWN = env_seconds("DEPENDENCY_COOLDOWN", 2.0)
+# /readyz: every check runs in parallel and gets this long.
+READYZ_TIMEOUT = env_seconds("READYZ_TIMEOUT", 1.5, minimum=0.1)
+# Reconciliation: objects without a row and quota reservations without a row are corrected once
+# they are older than this (longer than any request or fetch can take).
+RECONCILE_GRACE = env_int("RECONCILE_GRACE", 3600, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -6,13 +6,18 @@ Inside the connection's connect step the host is resolved once (an injectable re
 address is checked with `ssrf.address_refusal`, and the socket connects to a checked address
 itself: no second lookup a rebinding DNS server could answer differently. TLS still verifies
 the certificate for the host name and sends it as SNI; the Host header keeps the name too.
-No redirects, no proxies (urllib3 never reads proxy env vars), connect and read timeouts, a
-total deadline, and the body is streamed to a file and cut past `max_bytes`.
+No redirects, no proxies (urllib3 never reads proxy env vars), connect and read timeouts, and
+a total deadline that really is total: a timer shuts the connection's socket down when it
+passes, whatever the host is doing (connecting, trickling the status line or headers a byte at a
+time, sending `100 Continue` forever, or a slow body). The body is streamed to a file and cut
+past `max_bytes`.
 """
 
 import ipaddress
 import logging
+import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,10 +92,38 @@ def system_resolve(host: str, port: int) -> list[str]:
 
 @dataclass
 class AddressGuard:
-    """Resolves a host once, refuses it unless every address is allowed, connects to those."""
+    """Resolves a host once, refuses it unless every address is allowed, connects to those.
+    Keeps its own duplicate of each socket's descriptor (closed by `done()`), so `cut()` at the
+    deadline always reaches the fetch's socket, never a descriptor number reused since."""
 
     policy: FetchPolicy
     resolve: Resolver = system_resolve
+    _fds: list[int] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _state: str = "running"  # running → cut (deadline passed) or done (the fetch returned)
+
+    def cut(self) -> None:
+        """The deadline passed: shut every socket down, so any blocked read returns at once."""
+        with self._lock:
+            if self._state != "running":
+                return
+            self._state = "cut"
+            for fd in self._fds:
+                try:
+                    with socket.socket(fileno=os.dup(fd)) as sock:
+                        sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def done(self) -> bool:
+        """The fetch is over (its sockets may close now); True if the deadline cut it."""
+        with self._lock:
+            was_cut = self._state == "cut"
+            self._state = "done"
+            for fd in self._fds:
+                os.close(fd)
+            self._fds.clear()
+            return was_cut
 
     def addresses(self, host: str, port: int) -> list[ssrf.IPAddress]:
         try:
@@ -126,6 +159,10 @@ class AddressGuard:
             try:
                 for option in options or ():
                     sock.setsockopt(*option)
+                with self._lock:
+                    if self._state != "running":
+                        raise FetchError(V1Error.IMAGE_FETCH_FAILED, "Fetching the image took too long.")
+                    self._fds.append(os.dup(sock.fileno()))
                 sock.settimeout(min(timeout or self.policy.connect_timeout, self.policy.remaining()))
                 sock.connect((str(address), port))
                 return sock
@@ -172,15 +209,29 @@ def fetch(url: str, out: IO[bytes], *, policy: FetchPolicy, resolve: Resolver = 
         parsed = ssrf.check_url(url)
     except ssrf.UrlRefused as exc:
         raise FetchError(V1Error.INVALID_IMAGE_URL, exc.message) from exc
-    pool = _pool(parsed, AddressGuard(policy, resolve), ca_certs)
+    guard = AddressGuard(policy, resolve)
+    pool = _pool(parsed, guard, ca_certs)
+    timer = threading.Timer(max(0.0, policy.deadline - time.time()), guard.cut)
+    timer.daemon = True
+    timer.start()
     try:
         response = _request(pool, parsed.request_uri, policy)
         try:
-            return _read_body(response, out, policy)
+            size = _read_body(response, out, policy)
         finally:
             response.close()
             response.release_conn()
+    except FetchError as exc:
+        if guard.done():
+            raise FetchError(V1Error.IMAGE_FETCH_FAILED, "Fetching the image took too long.") from exc
+        raise
+    else:
+        if guard.done():  # a cut can also look like a short answer that ended
+            raise FetchError(V1Error.IMAGE_FETCH_FAILED, "Fetching the image took too long.")
+        return size
     finally:
+        timer.cancel()
+        guard.done()
         pool.close()
 
 

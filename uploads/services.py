@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from filecheck import ImageInfo
-from thrad import storage
+from thrad import bounds, storage, workers
 from thrad.clientip import parse_networks
+from thrad.dependencies import retry_after
 from thrad.errors import ApplicationError, PlatformError, V1Error
 from thrad.models import ApiKey, Organization
 from thrad.request_body import is_oversized
@@ -119,30 +120,62 @@ def fetch_policy() -> fetch.FetchPolicy:
 
 def upload_create_from_url(*, org: Organization, api_key: ApiKey | None, image_url: object) -> UploadedFile:
     """Fetch `image_url` in the Celery task, wait for it with a bound, record the stored image.
-    Errors carry param `image_url` (storage failures: none)."""
-    from uploads.tasks import fetch_image, stored_image_cleanup
+    Errors carry param `image_url` (storage failures: none).
 
+    Waiting holds one of this process's `fetch` slots (thrad/bounds.py); when none is free, or
+    no worker consumes the queue, or the task never started before the deadline (a backlog),
+    the answer is 503 service_unavailable: the fault is ours, not the image host's."""
     try:
         ssrf.check_url(image_url)
     except ssrf.UrlRefused as exc:
         raise V1Error.INVALID_IMAGE_URL(exc.message, param="image_url") from exc
     url = str(image_url)
-    policy, stem = fetch_policy(), upload_stem_new()
-    result = fetch_image.apply_async((url, stem, policy.as_json()))
-    try:
-        outcome = result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN)
-    except CeleryTimeoutError as exc:
-        _cleanup_later(stored_image_cleanup, stem)
-        raise V1Error.IMAGE_FETCH_FAILED("Fetching the image took too long.", param="image_url") from exc
-    except Exception:
-        _cleanup_later(stored_image_cleanup, stem)  # e.g. the result backend went away
-        raise
-    finally:
-        result.forget()
+    with bounds.slot("fetch"):
+        if not workers.consuming():
+            raise PlatformError.SERVICE_UNAVAILABLE(NO_WORKER, headers={"Retry-After": retry_after()})
+        outcome = _fetch_and_wait(url)
     if not outcome.get("ok"):
         raise upload_error(outcome["code"], outcome["message"], param="image_url")
     return _row_create(org=org, api_key=api_key, name=outcome["name"], meta=outcome,
                        source=UploadedFile.Source.URL, source_url=url)  # fmt: skip
+
+
+NO_WORKER = "No image fetch worker is running; try again shortly."
+NOT_STARTED = "The image fetch could not start in time (the fetch workers are busy); try again shortly."
+
+
+def _fetch_and_wait(url: str) -> dict[str, Any]:
+    from uploads.tasks import fetch_image, stored_image_cleanup
+
+    policy, stem = fetch_policy(), upload_stem_new()
+    result = fetch_image.apply_async((url, stem, policy.as_json()))
+    try:
+        # disable_sync_subtasks=False: this is a web request, never a task; in eager mode Celery
+        # flags "inside a task" process-wide while any thread runs one, which would refuse this.
+        return result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN,
+                          disable_sync_subtasks=False)  # fmt: skip
+    except CeleryTimeoutError as exc:
+        _cleanup_later(stored_image_cleanup, stem)
+        if _never_started(result):
+            raise PlatformError.SERVICE_UNAVAILABLE(
+                NOT_STARTED, headers={"Retry-After": retry_after()}
+            ) from exc
+        raise V1Error.IMAGE_FETCH_FAILED("Fetching the image took too long.", param="image_url") from exc
+    except Exception:
+        _cleanup_later(stored_image_cleanup, stem)  # e.g. the result backend went away: a 503
+        raise
+    finally:
+        try:
+            result.forget()
+        except Exception as exc:  # noqa: BLE001 - the result expires by itself
+            logger.info("could not forget fetch result: %r", exc)
+
+
+def _never_started(result: Any) -> bool:
+    try:
+        return result.state == "PENDING"  # track_started: a task that ran is STARTED or done
+    except Exception:  # noqa: BLE001 - the backend is down: we can't tell, and it is our fault
+        return True
 
 
 def _cleanup_later(task: Any, stem: str) -> None:

@@ -125,3 +125,15 @@ def test_removing_the_cap_lets_the_group_bid_again(ssp):
     assert bid(ssp).status_code == 204
     factories.save(capped.ad_group, frequency_cap_max_impressions=None, frequency_cap_window=None)
     assert winner_of(bid(ssp)) == capped.pk
+
+
+def test_a_capped_bid_the_cache_lost_still_counts_toward_the_cap_when_rendered_from_its_row(ssp):
+    from django.core.cache import cache
+
+    capped = capped_ad(max_impressions=1)
+    response = bid(ssp)
+    bid_id = response.json()["data"]["bidId"]
+    cache.delete(f"dsp:bid:{bid_id}")  # a Redis restart between bid and render
+    assert render(ssp, bid_id, 5.0).status_code == 200
+    assert shown(capped) == 1
+    assert bid(ssp).status_code == 204  # the cap holds: its limits were in the row too

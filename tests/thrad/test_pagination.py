@@ -16,7 +16,7 @@ from thrad.pagination import PageRequest, keyset_page, list_body
         ({"limit": "1"}, PageRequest(limit=1)),
         ({"limit": "500", "order": "asc"}, PageRequest(limit=500, order="asc")),
         ({"after": "abc"}, PageRequest(after="abc")),
-        ({"before": "abc", "after": ""}, PageRequest(before="abc")),
+        ({"before": "abc"}, PageRequest(before="abc")),
     ],
 )
 def test_valid_queries_parse(query, expected):
@@ -31,6 +31,11 @@ def test_valid_queries_parse(query, expected):
         ({"limit": " 5"}, "limit"),
         ({"order": "ASC"}, "order"),
         ({"after": "a", "before": "b"}, "before"),
+        # sent empty is not absent: the schema's types (integer, uuid) admit no empty value
+        ({"limit": ""}, "limit"),
+        ({"after": ""}, "after"),
+        ({"before": "abc", "after": ""}, "after"),
+        ({"order": ""}, "order"),
     ],  # fmt: skip
 )
 def test_invalid_queries_name_the_parameter(query, param):

@@ -20,8 +20,11 @@ def test_a_saved_object_reads_back_exactly_at_its_name(size):
     name = f"files/test-storage/{size}_{os.urandom(4).hex()}.png"
     try:
         assert storage.save(name, ContentFile(data)) == name
-        with storage.open_stream(name) as stream:
+        stream = storage.open_stream(name)
+        try:
             assert stream.read() == data
+        finally:
+            stream.close()
     finally:
         storage.delete_quietly(name)
 

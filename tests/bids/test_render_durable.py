@@ -1,0 +1,100 @@
+"""What render needs is durable in the database: a bid renders (and charges once) after the
+cache lost it or while the cache is down; bid answers no bid at once while the cache is down."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from bids.models import AdStatsHourly, Bid, ClickToken
+from creatives.models import Campaign
+from files.models import StoredFile
+from tests import factories
+from tests.bids.conftest import bid, render
+from thrad import dependencies
+
+DEAD_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, connect is refused
+
+
+@pytest.fixture
+def ad(db):
+    return factories.servable_ad(hints=["marathon training"], asset_path="creatives/2026/06/abc.png")
+
+
+def _point_cache_at_dead_redis(settings) -> None:
+    """The cache and the rate-limit counters become a Redis nobody runs."""
+    settings.REDIS_URL = DEAD_REDIS
+    settings.CACHES = {"default": {"BACKEND": "thrad.cache.GuardedRedisCache", "LOCATION": DEAD_REDIS,
+                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}  # fmt: skip
+
+
+@pytest.fixture
+def cache_down(settings):
+    _point_cache_at_dead_redis(settings)
+    yield
+    dependencies.breakers_reset()
+
+
+def _place(ssp) -> str:
+    response = bid(ssp)
+    assert response.status_code == 200, response.content
+    return response.json()["data"]["bidId"]
+
+
+def test_a_bid_the_cache_lost_renders_from_its_row_and_is_charged_once(ssp, ad):
+    bid_id = _place(ssp)
+    cached = cache.get(f"dsp:bid:{bid_id}")
+    cache.delete(f"dsp:bid:{bid_id}")  # what a Redis restart does
+    first = render(ssp, bid_id, 7.5)
+    second = render(ssp, bid_id, 7.5)
+    assert first.status_code == second.status_code == 200, first.content
+    assert first.json()["data"] == second.json()["data"] == cached["data"]
+    assert Campaign.objects.get().spend_micros == 7500
+    assert AdStatsHourly.objects.get().impressions == 1
+    assert ClickToken.objects.filter(bid_id=bid_id).count() == 1
+
+
+def test_a_bid_from_the_database_still_expires_and_still_caps_the_price(ssp, ad, time_machine, settings):
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    bid_id = _place(ssp)
+    cache.delete(f"dsp:bid:{bid_id}")
+    assert render(ssp, bid_id, 9.99).status_code == 400  # above the bid of 7.50
+    time_machine.move_to(start + timedelta(seconds=settings.BID_TTL_SECONDS), tick=False)
+    assert render(ssp, bid_id, 7.5).status_code == 404
+    assert Campaign.objects.get().spend_micros == 0
+
+
+def test_while_the_cache_is_down_bids_are_no_bid_at_once_and_won_bids_still_render(ssp, ad, settings):
+    bid_id = _place(ssp)
+    _point_cache_at_dead_redis(settings)
+    try:
+        for _ in range(5):
+            started = time.monotonic()
+            assert bid(ssp).status_code == 204
+            assert time.monotonic() - started < 1.0
+        rendered = render(ssp, bid_id, 7.5)
+        assert rendered.status_code == 200, rendered.content
+    finally:
+        dependencies.breakers_reset()
+    assert Bid.objects.count() == 1  # no bid was stored while the cache was down
+    assert Campaign.objects.get().spend_micros == 7500
+
+
+def test_while_the_cache_is_down_v1_and_files_uploads_answer_503_fast_and_listing_still_works(
+    owner, cache_down
+):
+    client = owner.client()
+    upload = {"files": [SimpleUploadedFile("a.txt", b"hello")]}
+    for response_of in (lambda: client.get("/v1/ad_account"), lambda: client.post("/api/v1/upload", upload, format="multipart")):  # fmt: skip
+        started = time.monotonic()
+        response = response_of()
+        assert time.monotonic() - started < 1.5
+        assert response.status_code == 503, response.content
+        assert response.json()["error"]["code"] == "service_unavailable"
+        assert response["Retry-After"] == "5"
+    assert client.get("/api/v1/files").status_code == 200  # needs only the database
+    assert StoredFile.objects.count() == 0

@@ -1,0 +1,42 @@
+"""PostgreSQL down (stopped, or paused with SIGSTOP so it hangs): /v1 and the Files API answer
+503 within seconds, bid answers no bid at once, render answers 500 and charges nothing (it
+cannot record the impression); afterwards the same bid renders and is charged once."""
+
+import pytest
+
+from tests.faults.conftest import FAULT_SETTINGS
+
+pytestmark = pytest.mark.faults
+
+QUERY_DEADLINE = float(FAULT_SETTINGS["DATABASE_QUERY_TIMEOUT"])
+DSP_DEADLINE = float(FAULT_SETTINGS["DSP_QUERY_TIMEOUT"])
+
+
+@pytest.mark.parametrize("fault", ["stopped", "paused"])
+def test_postgres_down_is_503_no_bid_or_500_and_nothing_is_charged(healthy, fault):
+    stack = healthy
+    won = stack.won_bid()
+    spend = stack.spend()
+    (stack.pg.stop if fault == "stopped" else stack.pg.pause)()
+    try:
+        slack = 1.5 if fault == "stopped" else QUERY_DEADLINE + 1.5
+        for answer in (stack.v1(), stack.upload_files(("a.txt", b"hello"))):
+            assert answer.status == 503 and answer.seconds < slack, (answer.status, answer.seconds)
+            assert answer.json()["error"]["code"] == "service_unavailable"
+            assert answer.response.headers["Retry-After"] == "5"
+        bid = stack.bid()
+        assert bid.status == 204 and bid.seconds < DSP_DEADLINE + 1.0, (bid.status, bid.seconds)
+        render = stack.render(won)
+        assert render.status == 500 and render.seconds < DSP_DEADLINE + 1.0, (render.status, render.seconds)
+        assert render.json() == {"error": "An unexpected error occurred."}
+        ready = stack.readyz()
+        assert ready.status == 503 and ready.seconds < 2.0
+        assert "database" in ready.json()["failed"]
+    finally:
+        (stack.pg.start if fault == "stopped" else stack.pg.resume)()
+    stack.wait_ready(timeout=20)
+    assert stack.spend() == spend  # the failed render charged nothing
+    assert stack.render(won).status == 200
+    assert stack.render(won).status == 200
+    assert stack.spend() == spend + 5000  # charged once, when it could be recorded
+    assert stack.v1().status == 200
