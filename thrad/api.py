@@ -60,7 +60,7 @@ class RateLimitedApi(APIView):
         """Replace the remembered key with the database's (401 if it no longer authenticates)."""
         check: KeyCheck = request._key_check  # type: ignore[attr-defined]
         api_key = key_read(request, check.secret, version=version)
-        request.user, request.auth = KeyPrincipal(api_key), api_key
+        request.user, request.auth = KeyPrincipal(api_key), api_key  # type: ignore[assignment]
 
     def check_permissions(self, request: Request) -> None:
         try:

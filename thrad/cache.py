@@ -50,7 +50,7 @@ def shared_client(url: str, **options: Any) -> redis.Redis:
 
 def connection_options() -> dict[str, Any]:
     """The default cache's Redis connection options (its socket timeouts and the like)."""
-    options = settings.CACHES["default"].get("OPTIONS", {})
+    options: dict[str, Any] = settings.CACHES["default"].get("OPTIONS", {})  # type: ignore[assignment]
     return {name: value for name, value in options.items() if name not in _CLIENT_OPTIONS}
 
 
@@ -68,10 +68,11 @@ class PooledRedisCacheClient(RedisCacheClient):
         self._by_index: dict[int, redis.Redis] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
-        index = self._get_connection_pool_index(write)
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._by_index.get(index)
         if client is None:
-            client = self._by_index[index] = shared_client(self._servers[index], **self._connection_options)
+            url = self._servers[index]  # type: ignore[attr-defined]
+            client = self._by_index[index] = shared_client(url, **self._connection_options)
         return client
 
 
@@ -119,7 +120,7 @@ class GuardedRedisCache(RedisCache):
         script = _scripts.get(id(client))
         if script is None:
             script = _scripts[id(client)] = client.register_script(_SET_THEN_GET)
-        serializer = self._cache._serializer
+        serializer = self._cache._serializer  # type: ignore[attr-defined]
         seconds = self.get_backend_timeout(timeout)
         raw = guarded(
             script, keys=[key, other], args=[serializer.dumps(value), -1 if seconds is None else seconds]

@@ -11,10 +11,10 @@ query capture and error translation apply) and turns the row into instances the 
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=Model)
@@ -43,7 +43,7 @@ class CompiledFirst(Generic[M]):
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
         converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
-        populators = get_related_populators(klass_info, select, self._using)
+        populators = get_related_populators(klass_info, select, self._using)  # type: ignore[call-arg]  # stubs: Django 6
         return (
             sql,
             list(params),
@@ -79,7 +79,7 @@ class CompiledFirst(Generic[M]):
         return obj
 
 
-_INSERTS: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+_INSERTS: dict[tuple[Any, ...], tuple[str, list[Field]]] = {}
 
 
 def insert(
@@ -99,10 +99,10 @@ def insert(
     built = _INSERTS.get(key)
     if built is None:
         q = connection.ops.quote_name
-        given = [model._meta.get_field(name) for name in values]
+        given = [cast(Field, model._meta.get_field(name)) for name in values]
         defaults = [f for f in model._meta.concrete_fields if f.attname not in values and not f.primary_key]
         fields = given + defaults
-        columns = ", ".join(q(f.column) for f in fields)
+        columns = ", ".join(q(f.column or f.attname) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
         built = _INSERTS[key] = (
             f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES ({marks})",

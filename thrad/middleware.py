@@ -72,7 +72,7 @@ class SiteMiddleware:
         view_hooks: list[Callable[..., Any]] = []
         template_hooks: list[Callable[..., Any]] = []
         exception_hooks: list[Callable[..., Any]] = []
-        handler: Callable[[HttpRequest], HttpResponse] = get_response
+        handler: Callable[[HttpRequest], Any] = get_response
         for path in reversed(settings.SITE_MIDDLEWARE):
             try:
                 instance = import_string(path)(handler)
