@@ -126,7 +126,7 @@ def prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> list
     database's CPU plus 0.2 ms of ours to merge 18 parameters into the text. Prepared, psycopg
     binds them on the server and PostgreSQL plans once per connection. The statement runs on
     the request's own connection (inside its transaction, if any), with Django's error
-    translation and query log; other databases run it through Django's cursor as usual.
+    translation, execute wrappers and query log; other databases run it through Django's cursor.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -138,9 +138,15 @@ def prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> list
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        rows = cursor.fetchall()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+
+        def run(sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+            with connection.wrap_database_errors:
+                return raw.execute(sql, params, prepare=True)
+
+        # The connection's execute wrappers (the query deadline, thrad/dbguard.py) apply as usual.
+        connection.make_cursor(raw)._execute_with_wrappers(sql, params, many=False, executor=run)  # type: ignore[arg-type]
+        rows = raw.fetchall()
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     return rows

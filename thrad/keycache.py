@@ -111,9 +111,9 @@ def forget_all() -> None:
 
 def _replace_version() -> None:
     try:
-        from thrad.cache import default_client
+        from thrad.cache import default_client, guarded
 
-        default_client().set(version_key(), secrets.token_hex(8))
+        guarded(default_client().set, version_key(), secrets.token_hex(8))  # fails fast when Redis is down
     except Exception:
         # The entries still expire after MAX_AGE_SECONDS; the write itself must not fail for this.
         logger.exception("could not replace the API key cache version")
