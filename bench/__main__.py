@@ -9,7 +9,8 @@ the cache and rate-limit key prefix `bench<id>`, the bucket `thrad-bench-<id>`, 
 bench collected them.
 
 BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 3) and BENCH_WARMUP (default 2)
-set the length of each comparison.
+set the length of each comparison. BENCH_PROFILE=<dir> records one worker of the project with
+py-spy through the first measured round of each load (`python -m bench.profile <file>` reads it).
 """
 
 import hashlib
