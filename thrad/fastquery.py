@@ -135,6 +135,7 @@ def prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> list
             return cursor.fetchall()
     import psycopg
 
+    connection.close_if_health_check_failed()  # as connection.cursor() does (CONN_HEALTH_CHECKS)
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     started = time.monotonic()
