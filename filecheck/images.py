@@ -109,9 +109,7 @@ def pixel_cap(kind: str, jpeg: JpegFrame | None = None) -> int:
     return min(MAX_PIXELS, int(DECODE_BUDGET / per_pixel))
 
 
-def policy_check(
-    kind: str, width: int, height: int, *, frames: int = 1, jpeg: JpegFrame | None = None
-) -> None:
+def policy_check(kind: str, width: int, height: int, *, frames: int = 1, jpeg: JpegFrame | None = None) -> None:
     """Refused(TOO_MANY_PIXELS) for an image the policy does not decode; no pixel is touched."""
     pixels = width * height
     if pixels > MAX_PIXELS or decode_cost(kind, width, height, jpeg) > DECODE_BUDGET:
@@ -191,9 +189,7 @@ def _next_marker(fp: IO[bytes]) -> int | None:
 
 def _sof(body: bytes, *, progressive: bool) -> tuple[int, int, tuple[tuple[int, int], ...], bool]:
     height, width, count = int.from_bytes(body[1:3], "big"), int.from_bytes(body[3:5], "big"), body[5]
-    sampling = tuple(
-        (body[7 + 3 * i] >> 4, body[7 + 3 * i] & 0x0F) for i in range(count) if 8 + 3 * i < len(body)
-    )
+    sampling = tuple((body[7 + 3 * i] >> 4, body[7 + 3 * i] & 0x0F) for i in range(count) if 8 + 3 * i < len(body))
     return width, height, sampling, progressive
 
 

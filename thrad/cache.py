@@ -13,7 +13,19 @@ from django.utils.functional import cached_property
 
 from thrad import dependencies
 
-_OPERATIONS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear")  # fmt: skip
+_OPERATIONS = (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+)
 
 
 def _guarded(name: str) -> Callable[..., Any]:
