@@ -16,11 +16,13 @@ def run(h: Harness) -> None:
         headers = {"Authorization": f"Bearer {secret}"}
         with h.both() as (bare, ours):
             size = len(requests.get(f"{ours.base}/v1/ad_account", headers=headers, timeout=10).content)
-            bare_drf, bare_django, account = h.alternate([
-                Load("bare DRF view", bare, f"/drf?size={size}"),
-                Load("bare Django view", bare, f"/django?size={size}"),
-                Load("/v1/ad_account", ours, "/v1/ad_account", env={"BENCH_HEADERS": headers_env(headers)}),
-            ])  # fmt: skip
+            bare_drf, bare_django, account = h.alternate(
+                [
+                    Load("bare DRF view", bare, f"/drf?size={size}"),
+                    Load("bare Django view", bare, f"/django?size={size}"),
+                    Load("/v1/ad_account", ours, "/v1/ad_account", env={"BENCH_HEADERS": headers_env(headers)}),
+                ]
+            )
     for result in (bare_drf, bare_django, account):
         print(result.line())
     ratio("req/s / bare DRF", account.rps, bare_drf.rps, goal="goal >= 0.5")

@@ -27,14 +27,18 @@ def _seed(org: Organization) -> None:
     Campaign.objects.bulk_create(
         [
             Campaign(
-                organization=org, name=f"Campaign {i:05d}", description="Spring push" if i % 2 else None,
-                start_time=start, lifetime_spend_limit_micros=50_000_000, countries=["US", "DE"],
+                organization=org,
+                name=f"Campaign {i:05d}",
+                description="Spring push" if i % 2 else None,
+                start_time=start,
+                lifetime_spend_limit_micros=50_000_000,
+                countries=["US", "DE"],
                 created_at=start + timedelta(seconds=i),
             )
             for i in range(CAMPAIGNS)
         ],
         batch_size=1000,
-    )  # fmt: skip
+    )
 
 
 def _queries_per_request(client: Client, headers: dict[str, str]) -> dict[str, int]:
@@ -63,14 +67,19 @@ def run(h: Harness) -> None:
         _seed(org)
         headers = {"Authorization": f"Bearer {secret}"}
         counts = _queries_per_request(Client(HTTP_HOST="localhost"), headers)
-        size = len(
-            Client(HTTP_HOST="localhost").get("/v1/campaigns", {"limit": PAGE}, headers=headers).content
-        )
+        size = len(Client(HTTP_HOST="localhost").get("/v1/campaigns", {"limit": PAGE}, headers=headers).content)
         with h.both() as (bare, ours):
-            bare_drf, campaigns = h.alternate([
-                Load("bare DRF view (same bytes)", bare, f"/drf?size={size}"),
-                Load(f"/v1/campaigns?limit={PAGE}", ours, f"/v1/campaigns?limit={PAGE}", env={"BENCH_HEADERS": headers_env(headers)}),
-            ])  # fmt: skip
+            bare_drf, campaigns = h.alternate(
+                [
+                    Load("bare DRF view (same bytes)", bare, f"/drf?size={size}"),
+                    Load(
+                        f"/v1/campaigns?limit={PAGE}",
+                        ours,
+                        f"/v1/campaigns?limit={PAGE}",
+                        env={"BENCH_HEADERS": headers_env(headers)},
+                    ),
+                ]
+            )
     for result in (bare_drf, campaigns):
         print(result.line())
     figure("response size", size / 1024, "KiB")

@@ -47,7 +47,7 @@ TOPICS = {
         "knee pain",
         "interval training",
         "carbon plate shoes",
-    ],  # fmt: skip
+    ],
     "travel": [
         "cheap flights",
         "travel insurance",
@@ -56,7 +56,7 @@ TOPICS = {
         "carry on luggage",
         "travel credit card",
         "road trip",
-    ],  # fmt: skip
+    ],
     "finance": [
         "credit card rewards",
         "index funds",
@@ -65,7 +65,7 @@ TOPICS = {
         "budgeting app",
         "high yield savings",
         "student loans",
-    ],  # fmt: skip
+    ],
     "cooking": [
         "meal prep",
         "air fryer recipes",
@@ -74,7 +74,7 @@ TOPICS = {
         "vegan protein",
         "knife sharpening",
         "coffee grinder",
-    ],  # fmt: skip
+    ],
     "tech": [
         "noise cancelling headphones",
         "gaming laptop",
@@ -83,7 +83,7 @@ TOPICS = {
         "home wifi",
         "smart watch",
         "cloud backup",
-    ],  # fmt: skip
+    ],
     "home": [
         "standing desk",
         "ergonomic chair",
@@ -92,7 +92,7 @@ TOPICS = {
         "mattress topper",
         "air purifier",
         "home gym",
-    ],  # fmt: skip
+    ],
     "pets": [
         "puppy training",
         "cat litter",
@@ -101,7 +101,7 @@ TOPICS = {
         "aquarium filter",
         "bird cage",
         "vet visit",
-    ],  # fmt: skip
+    ],
     "learning": [
         "learn spanish",
         "online course",
@@ -110,10 +110,30 @@ TOPICS = {
         "public speaking",
         "speed reading",
         "chess openings",
-    ],  # fmt: skip
+    ],
 }
-WORDS = ["weekend", "advice", "honestly", "plan", "budget", "week", "better", "friend", "started", "cheap",
-         "quality", "brand", "review", "compare", "month", "recommend", "problem", "help", "looking", "need"]  # fmt: skip
+WORDS = [
+    "weekend",
+    "advice",
+    "honestly",
+    "plan",
+    "budget",
+    "week",
+    "better",
+    "friend",
+    "started",
+    "cheap",
+    "quality",
+    "brand",
+    "review",
+    "compare",
+    "month",
+    "recommend",
+    "problem",
+    "help",
+    "looking",
+    "need",
+]
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -122,18 +142,21 @@ WORDS = ["weekend", "advice", "honestly", "plan", "budget", "week", "better", "f
 def _hints(rng: random.Random) -> list[str]:
     topic = rng.choice(list(TOPICS))
     phrases = rng.sample(TOPICS[topic], rng.randint(2, 4))
-    phrases.append(
-        f"{rng.choice(TOPICS[topic]).split()[0]} {rng.choice(WORDS)} {rng.randint(1, 400)}"
-    )  # long tail
+    phrases.append(f"{rng.choice(TOPICS[topic]).split()[0]} {rng.choice(WORDS)} {rng.randint(1, 400)}")  # long tail
     return phrases
 
 
 def _campaign(org: Organization, rng: random.Random, n: int) -> Campaign:
     countries = rng.choice([[], [], ["US"], ["US", "CA"], ["GB", "DE", "FR"]])
     return Campaign.objects.create(
-        organization=org, name=f"Campaign {n}", status=Status.ACTIVE, review_status=ReviewStatus.APPROVED,
-        start_time=timezone.now() - timedelta(days=1), lifetime_spend_limit_micros=10**15, countries=countries,
-    )  # fmt: skip
+        organization=org,
+        name=f"Campaign {n}",
+        status=Status.ACTIVE,
+        review_status=ReviewStatus.APPROVED,
+        start_time=timezone.now() - timedelta(days=1),
+        lifetime_spend_limit_micros=10**15,
+        countries=countries,
+    )
 
 
 def add_ads(org: Organization, *, groups: int, ads_per_group: int, start: int) -> None:
@@ -144,15 +167,30 @@ def add_ads(org: Organization, *, groups: int, ads_per_group: int, start: int) -
         if camp is None or n % 50 == 0:
             camp = _campaign(org, rng, n)
         hints = [] if n % 10 == 0 else _hints(rng)
-        ad_groups.append(AdGroup(organization=org, campaign=camp, name=f"Group {n}", context_hints=hints,
-                                 max_bid_micros=rng.randint(4_000_000, 20_000_000)))  # fmt: skip
+        ad_groups.append(
+            AdGroup(
+                organization=org,
+                campaign=camp,
+                name=f"Group {n}",
+                context_hints=hints,
+                max_bid_micros=rng.randint(4_000_000, 20_000_000),
+            )
+        )
     AdGroup.objects.bulk_create(ad_groups, batch_size=500)
     ads = [
-        Ad(organization=org, ad_group=g, name=f"Ad {g.name}/{k}", title=f"{g.name}: the offer you wanted",
-           body="Short, useful and to the point.", cta_text="Learn more", target_url="https://shop.example/x",
-           asset_path=f"creatives/2026/06/{g.pk:08x}{k}.png" if k % 2 else "")
-        for g in ad_groups for k in range(ads_per_group)
-    ]  # fmt: skip
+        Ad(
+            organization=org,
+            ad_group=g,
+            name=f"Ad {g.name}/{k}",
+            title=f"{g.name}: the offer you wanted",
+            body="Short, useful and to the point.",
+            cta_text="Learn more",
+            target_url="https://shop.example/x",
+            asset_path=f"creatives/2026/06/{g.pk:08x}{k}.png" if k % 2 else "",
+        )
+        for g in ad_groups
+        for k in range(ads_per_group)
+    ]
     Ad.objects.bulk_create(ads, batch_size=1000)
     index.version_bump()  # bulk writes send no model signals; the creatives API bumps for its own writes
 
@@ -165,16 +203,32 @@ def conversations(count: int = CHATS) -> list[dict[str, Any]]:
         topic = rng.choice(list(TOPICS))
         said = lambda: " ".join(rng.sample(WORDS, 6))  # noqa: E731
         phrase = rng.choice(TOPICS[topic]) if n % 4 else "the weather today"
-        turns = [f"Hi, I {said()}.", f"Happy to help: {said()}.", f"My {said()} is about {rng.choice(TOPICS[topic])}.",
-                 f"Good question; {said()} and {said()}.", f"Any {phrase} {said()} you recommend?",
-                 f"Here are a few options: {said()}, {said()}, {said()}."]  # fmt: skip
-        chats.append({
-            "userId": f"u_{n:06d}", "chatId": f"chat_{n}", "request_type": "contextual",
-            "messages": [{"role": ("user", "assistant")[i % 2], "content": t, "timestamp": 1_780_000_000 + i} for i, t in enumerate(turns)],  # fmt: skip
-            "nAdsBefore": n % 3, "ad_formats": ["sponsored_message"], "production": True, "request_id": f"r{n}",
-            "country_code": rng.choice(["US", "US", "CA", "GB", "DE"]), "device": "desktop",
-            "config": {"max_headline_chars": 60, "image_enabled": True},
-        })  # fmt: skip
+        turns = [
+            f"Hi, I {said()}.",
+            f"Happy to help: {said()}.",
+            f"My {said()} is about {rng.choice(TOPICS[topic])}.",
+            f"Good question; {said()} and {said()}.",
+            f"Any {phrase} {said()} you recommend?",
+            f"Here are a few options: {said()}, {said()}, {said()}.",
+        ]
+        chats.append(
+            {
+                "userId": f"u_{n:06d}",
+                "chatId": f"chat_{n}",
+                "request_type": "contextual",
+                "messages": [
+                    {"role": ("user", "assistant")[i % 2], "content": t, "timestamp": 1_780_000_000 + i}
+                    for i, t in enumerate(turns)
+                ],
+                "nAdsBefore": n % 3,
+                "ad_formats": ["sponsored_message"],
+                "production": True,
+                "request_id": f"r{n}",
+                "country_code": rng.choice(["US", "US", "CA", "GB", "DE"]),
+                "device": "desktop",
+                "config": {"max_headline_chars": 60, "image_enabled": True},
+            }
+        )
     return chats
 
 
@@ -211,9 +265,7 @@ class RenderPool:
             self.placed_seconds += time.monotonic() - started
             self.placed += len(new)
             self.ids += new
-        bodies = "\n".join(
-            json.dumps({"bidId": i, "realizedPrice": 4.0, "production": True}) for i in self.ids
-        )
+        bodies = "\n".join(json.dumps({"bidId": i, "realizedPrice": 4.0, "production": True}) for i in self.ids)
         load.env["BENCH_LINES_FILE"] = self.h.tmp_file(bodies + "\n", ".jsonl")
 
     def consume(self, load: Load, run: Run) -> None:
@@ -232,7 +284,9 @@ def run(h: Harness) -> None:
     chats = conversations()
     bid_env = {"BENCH_LINES_FILE": h.tmp_file("\n".join(json.dumps(c) for c in chats) + "\n", ".jsonl")}
     with h.database(), ExitStack() as stack:
-        org = Organization.objects.create(name="Bench Brand", domain="brand.example", logo_url="https://cdn.example/l.png")  # fmt: skip
+        org = Organization.objects.create(
+            name="Bench Brand", domain="brand.example", logo_url="https://cdn.example/l.png"
+        )
         partner, key = services.supply_partner_create(name="Bench SSP")
         add_ads(org, groups=200, ads_per_group=5, start=0)
         db_1k = connection.settings_dict["NAME"]
@@ -244,22 +298,41 @@ def run(h: Harness) -> None:
         ours_10k = stack.enter_context(h.project(database=db_10k, BID_TTL_SECONDS=str(BID_TTL)))
         bid_size, render_size = _sizes(ours_10k.base, key, chats[1], place_bids(partner, 1)[0])
         ours_env = {**bid_env, "BENCH_HEADERS": headers_env({"Authorization": f"Bearer {key}", **END_USER})}
-        bare_bid, small, large = h.alternate([
-            Load("bare DRF view (bid bodies)", bare, f"/drf?size={bid_size}", "bodies.lua", bid_env),
-            Load("bid, 1,000 active ads", ours_1k, "/api/v1/dsp/bid", "bodies.lua", ours_env),
-            Load("bid, 10,000 active ads", ours_10k, "/api/v1/dsp/bid", "bodies.lua", ours_env),
-        ])  # fmt: skip
+        bare_bid, small, large = h.alternate(
+            [
+                Load("bare DRF view (bid bodies)", bare, f"/drf?size={bid_size}", "bodies.lua", bid_env),
+                Load("bid, 1,000 active ads", ours_1k, "/api/v1/dsp/bid", "bodies.lua", ours_env),
+                Load("bid, 10,000 active ads", ours_10k, "/api/v1/dsp/bid", "bodies.lua", ours_env),
+            ]
+        )
         pool = RenderPool(h, partner)  # bids of the 10,000-ad database, rendered by its server
-        bare_render, render = h.alternate([
-            Load("bare DRF view (render bodies)", bare, f"/drf?size={render_size}", "bodies.lua", {},
-                 before=pool.top_up),
-            Load("render-ad (production, distinct bids)", ours_10k, "/api/v1/dsp/render-ad", "bodies.lua",
-                 {"BENCH_DISTINCT": "1"}, before=pool.top_up, after=pool.consume),
-        ])  # fmt: skip
+        bare_render, render = h.alternate(
+            [
+                Load(
+                    "bare DRF view (render bodies)",
+                    bare,
+                    f"/drf?size={render_size}",
+                    "bodies.lua",
+                    {},
+                    before=pool.top_up,
+                ),
+                Load(
+                    "render-ad (production, distinct bids)",
+                    ours_10k,
+                    "/api/v1/dsp/render-ad",
+                    "bodies.lua",
+                    {"BENCH_DISTINCT": "1"},
+                    before=pool.top_up,
+                    after=pool.consume,
+                ),
+            ]
+        )
         rss = max(ours_1k.peak_worker_rss_mb(), ours_10k.peak_worker_rss_mb())
         rendered = Bid.objects.filter(rendered_at__isnull=False).count()
-    print(f"  (placed {pool.placed} bids to render in {pool.placed_seconds:.1f} s; {pool.sent} renders sent, "
-          f"{pool.repeats} of them repeats; {rendered} bids rendered)")  # fmt: skip
+    print(
+        f"  (placed {pool.placed} bids to render in {pool.placed_seconds:.1f} s; {pool.sent} renders sent, "
+        f"{pool.repeats} of them repeats; {rendered} bids rendered)"
+    )
     for result in (bare_bid, small, large, bare_render, render):
         print(result.line())
     ratio("render-ad req/s / bare DRF", render.rps, bare_render.rps, goal="goal >= 0.5")
@@ -273,6 +346,8 @@ def _sizes(base: str, key: str, bid_body: dict[str, Any], bid_id: str) -> tuple[
     """Bytes of a bid answer and of a render answer (a non-production render charges nothing)."""
     headers = {"Authorization": f"Bearer {key}", **END_USER}
     bid = requests.post(f"{base}/api/v1/dsp/bid", json=bid_body, headers=headers, timeout=10)
-    render = requests.post(f"{base}/api/v1/dsp/render-ad", json={"bidId": bid_id, "realizedPrice": 4.0, "production": False}, timeout=10)  # fmt: skip
+    render = requests.post(
+        f"{base}/api/v1/dsp/render-ad", json={"bidId": bid_id, "realizedPrice": 4.0, "production": False}, timeout=10
+    )
     assert bid.status_code == 200 and render.status_code == 200, (bid.content, render.content)
     return len(bid.content), len(render.content)

@@ -43,7 +43,7 @@ def _remove_stored(org: Organization) -> None:
 
 
 def run(h: Harness) -> None:
-    title("files: POST /api/v1/upload, 5 x 8 MB parts, vs the bare app's multipart view; gunicorn -w 2, wrk -c2")  # fmt: skip
+    title("files: POST /api/v1/upload, 5 x 8 MB parts, vs the bare app's multipart view; gunicorn -w 2, wrk -c2")
     body = h.tmp_file(multipart_body(), ".multipart")
     mb_per_request = FILES * FILE_BYTES / 1e6
     with h.database():
@@ -52,7 +52,10 @@ def run(h: Harness) -> None:
         content_type = f"multipart/form-data; boundary={BOUNDARY}"
         env = {"BENCH_METHOD": "POST", "BENCH_BODY_FILE": body}
         bare_env = {**env, "BENCH_HEADERS": headers_env({"Content-Type": content_type})}
-        ours_env = {**env, "BENCH_HEADERS": headers_env({"Authorization": f"Bearer {secret}", "Content-Type": content_type})}  # fmt: skip
+        ours_env = {
+            **env,
+            "BENCH_HEADERS": headers_env({"Authorization": f"Bearer {secret}", "Content-Type": content_type}),
+        }
         try:
             with h.both() as (bare, ours):
                 with RssSampler(ours) as sampler:

@@ -74,9 +74,24 @@ def _wrk(base: str, key: str, seconds: float) -> dict[str, Any]:
     headers = "\n".join(f"{k}: {v}" for k, v in {"Authorization": f"Bearer {key}", **END_USER}.items())
     env = {**os.environ, "BENCH_BODY": json.dumps(conversations()[1]), "BENCH_HEADERS": headers}
     try:
-        out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s", "--timeout", "10s", "--latency",
-                              "-s", script.name, f"{base}/api/v1/dsp/bid"],
-                             env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{CONNECTIONS}",
+                f"-d{int(seconds)}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                "-s",
+                script.name,
+                f"{base}/api/v1/dsp/bid",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(script.name)
     units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -88,9 +103,7 @@ def _wrk(base: str, key: str, seconds: float) -> dict[str, Any]:
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
-        sum(int(n) for n in socket.groups()) if socket else 0
-    )
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(int(n) for n in socket.groups()) if socket else 0)
     return {"requests": requests_done, "p50": pct("50%"), "p99": pct("99%"), "errors": errors}
 
 
@@ -107,10 +120,7 @@ def _python_clients(base: str, key: str, seconds: float) -> dict[str, Any]:
                 started = time.monotonic()
                 try:
                     ok = (
-                        session.post(
-                            f"{base}/api/v1/dsp/bid", data=body, headers=headers, timeout=10
-                        ).status_code
-                        < 300
+                        session.post(f"{base}/api/v1/dsp/bid", data=body, headers=headers, timeout=10).status_code < 300
                     )
                 except requests.RequestException:
                     ok = False
@@ -124,8 +134,12 @@ def _python_clients(base: str, key: str, seconds: float) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     ordered = sorted(latencies) or [float("nan")]
-    return {"requests": len(latencies), "p50": ordered[len(ordered) // 2],
-            "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], "errors": sum(errors.values())}  # fmt: skip
+    return {
+        "requests": len(latencies),
+        "p50": ordered[len(ordered) // 2],
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        "errors": sum(errors.values()),
+    }
 
 
 def dsp_load(base: str, key: str, seconds: float) -> dict[str, Any]:
@@ -138,8 +152,9 @@ def dsp_load(base: str, key: str, seconds: float) -> dict[str, Any]:
 def _fetcher(base: str, key: str, url: str, stop: threading.Event, outcomes: Counter[str]) -> None:
     while not stop.is_set():
         try:
-            status = requests.post(f"{base}/v1/upload", json={"image_url": url},
-                                   headers={"Authorization": f"Bearer {key}"}, timeout=60).status_code  # fmt: skip
+            status = requests.post(
+                f"{base}/v1/upload", json={"image_url": url}, headers={"Authorization": f"Bearer {key}"}, timeout=60
+            ).status_code
         except requests.RequestException:
             status = 599
         outcomes[f"fetch {status}"] += 1
@@ -151,7 +166,9 @@ def _uploader(base: str, key: str, stop: threading.Event, outcomes: Counter[str]
     files = [("files", ("a.txt", PART)), ("files", ("b.txt", PART))]
     while not stop.is_set():
         try:
-            status = requests.post(f"{base}/api/v1/upload", files=files, headers={"x-api-key": key}, timeout=120).status_code  # fmt: skip
+            status = requests.post(
+                f"{base}/api/v1/upload", files=files, headers={"x-api-key": key}, timeout=120
+            ).status_code
         except requests.RequestException:
             status = 599
         outcomes[f"upload {status}"] += 1
@@ -170,8 +187,10 @@ def slow_load(base: str, key: str) -> Iterator[Counter[str]]:
 
     with image_host({"/slow.png": slow_image}) as host:
         url = host.url("/slow.png")
-        threads = [threading.Thread(target=_fetcher, args=(base, key, url, stop, outcomes)) for _ in range(FETCH_CLIENTS)]  # fmt: skip
-        threads += [threading.Thread(target=_uploader, args=(base, key, stop, outcomes)) for _ in range(UPLOAD_CLIENTS)]  # fmt: skip
+        threads = [
+            threading.Thread(target=_fetcher, args=(base, key, url, stop, outcomes)) for _ in range(FETCH_CLIENTS)
+        ]
+        threads += [threading.Thread(target=_uploader, args=(base, key, stop, outcomes)) for _ in range(UPLOAD_CLIENTS)]
         for thread in threads:
             thread.start()
         time.sleep(FETCH_DELAY)  # every slot is busy before the DSP is measured
@@ -192,8 +211,13 @@ def project(h: Any) -> Iterator[str]:
     with ExitStack() as stack:
         if hasattr(h, "project"):  # the wrk harness: production settings from the environment
             base = stack.enter_context(h.project(**SERVER_ENV)).base
-            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "thrad.settings", "PYTHONPATH": str(servers.BASE_DIR),
-                   "DATABASE_URL": h._database_url(), **SERVER_ENV}  # fmt: skip
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "thrad.settings",
+                "PYTHONPATH": str(servers.BASE_DIR),
+                "DATABASE_URL": h._database_url(),
+                **SERVER_ENV,
+            }
             worker_env: dict[str, str] | None = env
         else:
             base, _ = stack.enter_context(servers.gunicorn_process(workers=2, env=SERVER_ENV))
@@ -202,16 +226,23 @@ def project(h: Any) -> Iterator[str]:
             if worker_env is None:
                 stack.enter_context(servers.celery_worker(concurrency=4, env=SERVER_ENV))
             else:
-                cmd = [str(servers.BIN / "celery"), "-A", "thrad", "worker", "-Q",
-                       os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "thrad"), "-c", "4", "--loglevel", "WARNING",
-                       "--without-gossip", "--without-mingle"]  # fmt: skip
-                stack.enter_context(
-                    servers.stopping(subprocess.Popen(cmd, cwd=servers.BASE_DIR, env=worker_env))
-                )
+                cmd = [
+                    str(servers.BIN / "celery"),
+                    "-A",
+                    "thrad",
+                    "worker",
+                    "-Q",
+                    os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "thrad"),
+                    "-c",
+                    "4",
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                ]
+                stack.enter_context(servers.stopping(subprocess.Popen(cmd, cwd=servers.BASE_DIR, env=worker_env)))
             deadline = time.monotonic() + 30
-            while (
-                requests.get(f"{base}/readyz", timeout=5).status_code != 200 and time.monotonic() < deadline
-            ):
+            while requests.get(f"{base}/readyz", timeout=5).status_code != 200 and time.monotonic() < deadline:
                 time.sleep(0.5)
         yield base
 
@@ -223,8 +254,10 @@ def _median(runs: list[dict[str, Any]], name: str) -> float:
 def run(h: Any) -> None:
     seconds = max(3.0, float(os.environ.get("BENCH_SECONDS", "5")))
     rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
-    title(f"mixed: DSP bid p50/p99 alone vs with {FETCH_CLIENTS} slow URL fetches ({FETCH_DELAY:g} s each) "
-          f"and {UPLOAD_CLIENTS} × 2 × 8 MB Files API uploads on the same gunicorn; {rounds} alternating rounds")  # fmt: skip
+    title(
+        f"mixed: DSP bid p50/p99 alone vs with {FETCH_CLIENTS} slow URL fetches ({FETCH_DELAY:g} s each) "
+        f"and {UPLOAD_CLIENTS} × 2 × 8 MB Files API uploads on the same gunicorn; {rounds} alternating rounds"
+    )
     alone: list[dict[str, Any]] = []
     mixed: list[dict[str, Any]] = []
     outcomes: Counter[str] = Counter()
@@ -241,13 +274,17 @@ def run(h: Any) -> None:
                 with slow_load(base, key) as answered:
                     mixed.append(dsp_load(base, partner_key, seconds))
                 outcomes.update(answered)
-        stored = [*StoredFile.objects.filter(organization=org).values_list("key", flat=True),
-                  *UploadedFile.objects.filter(organization=org).values_list("file_id", flat=True)]  # fmt: skip
+        stored = [
+            *StoredFile.objects.filter(organization=org).values_list("key", flat=True),
+            *UploadedFile.objects.filter(organization=org).values_list("file_id", flat=True),
+        ]
         storage.delete_quietly(*stored)  # leave the bench's storage as it was
     print(f"  {'(medians of the rounds)':<24} {'alone':>10} {'mixed':>10}")
     for name, unit in (("requests", ""), ("p50", " ms"), ("p99", " ms")):
         print(f"  DSP bid {name + unit:<16} {_median(alone, name):>10.4g} {_median(mixed, name):>10.4g}")
-    print(f"  DSP bid p99 per round      alone {[round(r['p99']) for r in alone]} ms, mixed {[round(r['p99']) for r in mixed]} ms")  # fmt: skip
+    print(
+        f"  DSP bid p99 per round      alone {[round(r['p99']) for r in alone]} ms, mixed {[round(r['p99']) for r in mixed]} ms"
+    )
     print(f"  slow work answered: {dict(sorted(outcomes.items()))}")
     ratio("DSP p99 mixed / alone", _median(mixed, "p99"), _median(alone, "p99"), goal="goal <= 3")
     figure("DSP errors under mixed load", sum(r["errors"] for r in mixed), "", goal="goal 0")

@@ -125,9 +125,7 @@ def _round_trips() -> Iterator[dict[str, int]]:
 def _bids(client: Any, count: int, rng: random.Random) -> tuple[list[float], dict[str, int], int]:
     from tests.bids.conftest import bid_body
 
-    bodies = [
-        bid_body(userId=f"user-{rng.randrange(100_000)}", messages=_conversation(rng)) for _ in range(count)
-    ]
+    bodies = [bid_body(userId=f"user-{rng.randrange(100_000)}", messages=_conversation(rng)) for _ in range(count)]
     latencies, wins = [], 0
     with _round_trips() as counts:
         for body in bodies:
@@ -157,9 +155,7 @@ def run(h: Any) -> None:
         client = APIClient(SERVER_NAME="localhost")
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {factories.partner('Bench SSP')[1]}", **END_USER)
         rng = random.Random(7)
-        results: dict[bool, dict[str, Any]] = {
-            m: {"lat": [], "db": 0, "redis": 0, "wins": 0} for m in (False, True)
-        }
+        results: dict[bool, dict[str, Any]] = {m: {"lat": [], "db": 0, "redis": 0, "wins": 0} for m in (False, True)}
         for _ in range(ROUNDS):
             for on in (False, True):
                 _mode(on)

@@ -40,7 +40,9 @@ def _solid_image(fmt: str, pixels: int) -> bytes:
     """A tiny file that decodes to `pixels` pixels: the most memory an accepted file can cost."""
     side = int(pixels**0.5)
     out = io.BytesIO()
-    Image.new("RGBA" if fmt != "JPEG" else "RGB", (side, side), (10, 200, 30, 255)[: 3 if fmt == "JPEG" else 4]).save(out, fmt)  # fmt: skip
+    Image.new("RGBA" if fmt != "JPEG" else "RGB", (side, side), (10, 200, 30, 255)[: 3 if fmt == "JPEG" else 4]).save(
+        out, fmt
+    )
     return out.getvalue()
 
 
@@ -58,8 +60,11 @@ def _multipart(data: bytes, name: str) -> tuple[bytes, str]:
 def _post(h: Harness, data: bytes, name: str, headers: dict[str, str]) -> dict[str, str]:
     """The env for bench/wrk/fixed.lua: POST `data` as the multipart file part `name`."""
     body, content_type = _multipart(data, name)
-    return {"BENCH_METHOD": "POST", "BENCH_BODY_FILE": h.tmp_file(body, ".multipart"),
-            "BENCH_HEADERS": headers_env({**headers, "Content-Type": content_type})}  # fmt: skip
+    return {
+        "BENCH_METHOD": "POST",
+        "BENCH_BODY_FILE": h.tmp_file(body, ".multipart"),
+        "BENCH_HEADERS": headers_env({**headers, "Content-Type": content_type}),
+    }
 
 
 def _discard_stored() -> None:
@@ -101,12 +106,18 @@ def run(h: Harness) -> None:
 
 
 def _throughput(h: Harness, png: bytes, auth: dict[str, str]) -> None:
-    title(f"upload: POST /v1/upload of a {len(png) / 1e6:.2f} MB PNG vs the bare app's multipart view, gunicorn -w 2, wrk -c4")  # fmt: skip
+    title(
+        f"upload: POST /v1/upload of a {len(png) / 1e6:.2f} MB PNG vs the bare app's multipart view, gunicorn -w 2, wrk -c4"
+    )
     with h.both() as (bare, ours):
-        bare_mp, upload = h.alternate([
-            Load("bare multipart view", bare, "/multipart", env=_post(h, png, "creative.png", {}), connections=4),
-            Load("/v1/upload (file part)", ours, "/v1/upload", env=_post(h, png, "creative.png", auth), connections=4),
-        ])  # fmt: skip
+        bare_mp, upload = h.alternate(
+            [
+                Load("bare multipart view", bare, "/multipart", env=_post(h, png, "creative.png", {}), connections=4),
+                Load(
+                    "/v1/upload (file part)", ours, "/v1/upload", env=_post(h, png, "creative.png", auth), connections=4
+                ),
+            ]
+        )
     print(bare_mp.line())
     print(upload.line())
     ratio("req/s / bare multipart", upload.rps, bare_mp.rps, goal="goal >= 0.5")
@@ -119,14 +130,25 @@ def _memory(h: Harness, files: list[tuple[str, bytes]], auth: dict[str, str]) ->
     for fmt, data in files:
         with h.project() as server:
             idle = server.peak_worker_rss_mb()
-            load = Load(f"/v1/upload 5 MB {fmt}", server, "/v1/upload", env=_post(h, data, f"big.{fmt.lower()}", auth), connections=8)  # fmt: skip
+            load = Load(
+                f"/v1/upload 5 MB {fmt}",
+                server,
+                "/v1/upload",
+                env=_post(h, data, f"big.{fmt.lower()}", auth),
+                connections=8,
+            )
             result = h.once(load, seconds=seconds)
             peak = server.peak_worker_rss_mb()
         print(result.line())
-        figure(f"worker peak RSS, {len(data) / 1e6:.2f} MB {fmt}", peak, "MB", goal=f"goal < 150 MB (idle {idle:.1f} MB)")  # fmt: skip
+        figure(
+            f"worker peak RSS, {len(data) / 1e6:.2f} MB {fmt}", peak, "MB", goal=f"goal < 150 MB (idle {idle:.1f} MB)"
+        )
         _discard_stored()
     with h.bare() as server:
-        h.once(Load("bare multipart 5 MB", server, "/multipart", env=_post(h, files[0][1], "big.png", {}), connections=8), seconds=seconds)  # fmt: skip
+        h.once(
+            Load("bare multipart 5 MB", server, "/multipart", env=_post(h, files[0][1], "big.png", {}), connections=8),
+            seconds=seconds,
+        )
         figure("bare app worker peak RSS", server.peak_worker_rss_mb(), "MB", goal="(reference)")
 
 
@@ -136,7 +158,10 @@ def _worst_case(h: Harness, auth: dict[str, str]) -> None:
         data = _solid_image(fmt, pixel_cap(fmt))
         with h.project() as server:
             label = f"{fmt} at {pixel_cap(fmt) / 1e6:.1f} MP ({len(data) // 1024} KB)"
-            result = h.once(Load(label, server, "/v1/upload", env=_post(h, data, "cap.bin", auth), connections=2), seconds=min(h.seconds, 4))  # fmt: skip
+            result = h.once(
+                Load(label, server, "/v1/upload", env=_post(h, data, "cap.bin", auth), connections=2),
+                seconds=min(h.seconds, 4),
+            )
             peak = server.peak_worker_rss_mb()
         print(result.line())
         figure(f"worker peak RSS, {fmt} at cap", peak, "MB")

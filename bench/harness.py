@@ -68,9 +68,7 @@ class Run:
             raise RuntimeError(f"unexpected wrk output:\n{out}")
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-        used = [
-            (int(a), int(b), int(c)) for a, b, c in re.findall(r"^bench-used (\d+) (\d+) (\d+)$", out, re.M)
-        ]
+        used = [(int(a), int(b), int(c)) for a, b, c in re.findall(r"^bench-used (\d+) (\d+) (\d+)$", out, re.M)]
         return cls(
             requests=int(total[1]),
             seconds=_ms(total[2] + total[3]) / 1000,
@@ -113,8 +111,10 @@ class Result:
     def line(self) -> str:
         rounds = " ".join(f"{r.rps:.0f}" if r.rps >= 10 else f"{r.rps:.2f}" for r in self.runs)
         errors = f"   {self.errors} errors" if self.errors else ""
-        return (f"  {self.label:<38} {self.rps:8.1f} req/s   p50 {self.p50:7.2f} ms   "
-                f"p99 {self.p99:7.2f} ms   (rounds {rounds}){errors}")  # fmt: skip
+        return (
+            f"  {self.label:<38} {self.rps:8.1f} req/s   p50 {self.p50:7.2f} ms   "
+            f"p99 {self.p99:7.2f} ms   (rounds {rounds}){errors}"
+        )
 
 
 @dataclass
@@ -197,7 +197,10 @@ class Harness:
         while inside; yields its name for `project(database=...)`. Dropped after."""
         connection.close()  # PostgreSQL copies a database nobody is connected to
         connection.creation.clone_test_db(suffix, verbosity=0, autoclobber=True)
-        original, copy = connection.settings_dict["NAME"], connection.creation.get_test_db_clone_settings(suffix)["NAME"]  # fmt: skip
+        original, copy = (
+            connection.settings_dict["NAME"],
+            connection.creation.get_test_db_clone_settings(suffix)["NAME"],
+        )
         connection.settings_dict["NAME"] = copy
         try:
             yield copy
@@ -215,8 +218,18 @@ class Harness:
     @contextmanager
     def _gunicorn(self, app: str, env: dict[str, str], *, project: bool = True) -> Iterator[Server]:
         port = servers.free_port()
-        cmd = [str(BIN / "gunicorn"), app, "-c", str(BASE_DIR / "gunicorn.conf.py"), "-w", str(WORKERS),
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning"]  # fmt: skip
+        cmd = [
+            str(BIN / "gunicorn"),
+            app,
+            "-c",
+            str(BASE_DIR / "gunicorn.conf.py"),
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ]
         proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env)
         with servers.stopping(proc):
             base = f"http://127.0.0.1:{port}"
@@ -228,8 +241,13 @@ class Harness:
         """The project under gunicorn with the production settings (thrad.settings from the env
         `python -m bench` set up: DEBUG off, a SECRET_KEY, the bench database, prefixes, bucket)."""
         connection.close()  # the server must see committed data; hold no locks
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "thrad.settings", "DATABASE_URL": self._database_url(database),
-               "PYTHONPATH": str(BASE_DIR), **extra_env}  # fmt: skip
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "thrad.settings",
+            "DATABASE_URL": self._database_url(database),
+            "PYTHONPATH": str(BASE_DIR),
+            **extra_env,
+        }
         with self._gunicorn("thrad.wsgi:application", env) as server:
             yield server
 
@@ -248,14 +266,24 @@ class Harness:
     # --- load ---------------------------------------------------------------------------
 
     def run_wrk(self, load: Load, seconds: int) -> Run:
-        cmd = [self.wrk, f"-t{min(2, load.connections)}", f"-c{load.connections}", f"-d{seconds}s",
-               "--timeout", "30s", "--latency", "-s", str(WRK_DIR / load.script), load.server.base + load.path]  # fmt: skip
+        cmd = [
+            self.wrk,
+            f"-t{min(2, load.connections)}",
+            f"-c{load.connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "--latency",
+            "-s",
+            str(WRK_DIR / load.script),
+            load.server.base + load.path,
+        ]
         out = subprocess.run(cmd, env={**os.environ, **load.env}, capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr}{out.stdout}")
         return Run.parse(out.stdout)
 
-    def alternate(self, loads: list[Load], *, rounds: int | None = None, seconds: int | None = None) -> list[Result]:  # fmt: skip
+    def alternate(self, loads: list[Load], *, rounds: int | None = None, seconds: int | None = None) -> list[Result]:
         """A warm-up run of each load, then `rounds` rounds of each in turn."""
         results = [Result(load.label) for load in loads]
         for n in range(-1, rounds or self.rounds):
@@ -284,7 +312,21 @@ class Harness:
         out = Path(folder) / (re.sub(r"[^A-Za-z0-9]+", "-", load.label).strip("-") + ".txt")
         out.parent.mkdir(parents=True, exist_ok=True)
         pid = load.server.worker_pids()[0]
-        cmd = [spy, "record", "--nonblocking", "-r", "200", "-f", "raw", "-d", str(seconds), "-p", str(pid), "-o", str(out)]  # fmt: skip
+        cmd = [
+            spy,
+            "record",
+            "--nonblocking",
+            "-r",
+            "200",
+            "-f",
+            "raw",
+            "-d",
+            str(seconds),
+            "-p",
+            str(pid),
+            "-o",
+            str(out),
+        ]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             yield

@@ -53,9 +53,7 @@ def simulate(pacing: str) -> list[int]:
                 "pacing": pacing,
                 "start_time": DAY - timedelta(days=1),
             }
-            ad = factories.servable_ad(
-                hints=["marathon training"], max_bid_micros=20_000_000, campaign_fields=fields
-            )
+            ad = factories.servable_ad(hints=["marathon training"], max_bid_micros=20_000_000, campaign_fields=fields)
             client = APIClient(SERVER_NAME="localhost")
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {factories.partner()[1]}", **END_USER)
             at = DAY + timedelta(seconds=30)
@@ -91,12 +89,8 @@ def chart_svg(series: dict[str, list[int]], share: float) -> str:
     ]
     for tick in range(5):
         value = peak * tick / 4
-        parts.append(
-            f'<line x1="{left}" x2="{width - 16}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e5e7eb"/>'
-        )
-        parts.append(
-            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">${value / 1e6:.2f}</text>'
-        )
+        parts.append(f'<line x1="{left}" x2="{width - 16}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e5e7eb"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">${value / 1e6:.2f}</text>')
     for index, (name, values) in enumerate(series.items()):
         for hour, micros in enumerate(values):
             x = left + hour * slot + 2 + index * bar
@@ -138,9 +132,7 @@ def main() -> int:
         print(
             f"{hour:02d}:00 {even / 1e6:8.2f} {asap / 1e6:8.2f}   {even / share:5.2f}× share  {'#' * round(10 * even / share)}"
         )  # noqa: E501
-    print(
-        f"day   {sum(series['even']) / 1e6:8.2f} {sum(series['asap']) / 1e6:8.2f}   limit ${DAILY_MICROS / 1e6:.2f}"
-    )
+    print(f"day   {sum(series['even']) / 1e6:8.2f} {sum(series['asap']) / 1e6:8.2f}   limit ${DAILY_MICROS / 1e6:.2f}")
     CHART.write_text(chart_svg(series, share))
     print(f"chart: {CHART.relative_to(BASE_DIR)}")
     _clean_up()

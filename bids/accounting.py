@@ -69,7 +69,11 @@ def _upsert_sql(select_from: str = "") -> str:
     """Insert the hour's counter row or add to it; `select_from` feeds the values from a CTE."""
     table, cols = _table(AdStatsHourly), ", ".join(_q(c) for c in COUNTERS)
     sums = ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in COUNTERS)
-    source = f"SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM {select_from}" if select_from else "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"  # fmt: skip
+    source = (
+        f"SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM {select_from}"
+        if select_from
+        else "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    )
     return (
         f"INSERT INTO {table} (ad_id, hour, organization_id, campaign_id, ad_group_id, {cols}) {source} "  # noqa: S608
         f"ON CONFLICT (ad_id, hour) DO UPDATE SET {sums}"
@@ -77,10 +81,10 @@ def _upsert_sql(select_from: str = "") -> str:
 
 
 def _counter_params(ids: AdIds, at: datetime, impressions: int, clicks: int, spend: int) -> list[Any]:
-    return [ids.ad_id, _hour(at), ids.organization_id, ids.campaign_id, ids.ad_group_id, impressions, clicks, spend]  # fmt: skip
+    return [ids.ad_id, _hour(at), ids.organization_id, ids.campaign_id, ids.ad_group_id, impressions, clicks, spend]
 
 
-def stats_add(*, ids: AdIds, at: datetime, impressions: int = 0, clicks: int = 0, spend_micros: int = 0) -> None:  # fmt: skip
+def stats_add(*, ids: AdIds, at: datetime, impressions: int = 0, clicks: int = 0, spend_micros: int = 0) -> None:
     """Add to the ad's counters for the hour of `at`: one upsert, atomic under concurrency."""
     with connection.cursor() as cursor:
         cursor.execute(_upsert_sql(), _counter_params(ids, at, impressions, clicks, spend_micros))

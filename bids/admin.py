@@ -24,9 +24,7 @@ class SupplyPartnerAdmin(admin.ModelAdmin):
         if not obj.is_active:
             SupplyPartner.objects.filter(pk=partner.pk).update(is_active=False)
         obj.pk, obj.prefix, obj.digest = partner.pk, partner.prefix, partner.digest
-        self.message_user(
-            request, f"Key for {partner.name} (shown once, copy it now): {secret}", messages.WARNING
-        )
+        self.message_user(request, f"Key for {partner.name} (shown once, copy it now): {secret}", messages.WARNING)
 
     @admin.action(description="Rotate the key (the old one stops at once)")
     def rotate_key(self, request: HttpRequest, queryset: QuerySet[SupplyPartner]) -> None:

@@ -88,11 +88,7 @@ class GroupEntry:
     def eligible(self, *, now: float, country: str, floor: Decimal) -> bool:
         """Within its schedule and today's budget, targeting this country (or everywhere), and
         clearing the floor."""
-        if (
-            now < self.starts_at
-            or (self.ends_at is not None and now >= self.ends_at)
-            or now < self.paused_until
-        ):
+        if now < self.starts_at or (self.ends_at is not None and now >= self.ends_at) or now < self.paused_until:
             return False
         if self.countries and country not in self.countries:
             return False

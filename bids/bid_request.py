@@ -42,9 +42,7 @@ def _string(body: dict, name: str, *, required: bool = False, limit: int = MAX_I
             raise BidRequestError(f"{name} is required.")
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise BidRequestError(
-            f"{name} must be a non-empty string." if required else f"{name} must be a string."
-        )
+        raise BidRequestError(f"{name} must be a non-empty string." if required else f"{name} must be a string.")
     if len(value) > limit:
         raise BidRequestError(f"{name} must be at most {limit} characters.")
     return value
@@ -77,9 +75,7 @@ def _message(item: Any, index: int) -> Message:
     if not isinstance(content, str):
         raise BidRequestError(f"messages[{index}].content must be a string.")
     timestamp = item.get("timestamp")
-    if timestamp is not None and (
-        isinstance(timestamp, bool) or not isinstance(timestamp, (int, float, str))
-    ):
+    if timestamp is not None and (isinstance(timestamp, bool) or not isinstance(timestamp, (int, float, str))):
         raise BidRequestError(f"messages[{index}].timestamp must be a number or a string.")
     return Message(role=role, content=content)
 

@@ -94,9 +94,7 @@ class RedisCounters:
         self._client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         self._add = self._client.register_script(_ADD_SCRIPT)
 
-    def read(
-        self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float
-    ) -> Readings:
+    def read(self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float) -> Readings:
         pipe = self._client.pipeline(transaction=False)
         for campaign_id in campaign_ids:
             pipe.get(_spend_key(campaign_id, day))
@@ -145,9 +143,7 @@ def _at(seconds: float) -> Any:
 
 
 class SqlCounters:
-    def read(
-        self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float
-    ) -> Readings:
+    def read(self, *, day: date, campaign_ids: Sequence[int], user: str, caps: Sequence[Cap], now: float) -> Readings:
         parts: list[str] = []
         params: list[Any] = []
         if campaign_ids:

@@ -66,11 +66,24 @@ def _epoch(value: datetime | None) -> float | None:
 
 
 _GROUP_FIELDS = (
-    "pk", "campaign_id", "context_hints", "max_bid_micros", "campaign__start_time", "campaign__end_time",
-    "campaign__countries", "organization__name", "organization__domain", "organization__logo_url",
-    "organization_id", "campaign__daily_spend_limit_micros", "campaign__pacing", "campaign__day_spend_micros",
-    "campaign__spend_day", "frequency_cap_max_impressions", "frequency_cap_window",
-)  # fmt: skip
+    "pk",
+    "campaign_id",
+    "context_hints",
+    "max_bid_micros",
+    "campaign__start_time",
+    "campaign__end_time",
+    "campaign__countries",
+    "organization__name",
+    "organization__domain",
+    "organization__logo_url",
+    "organization_id",
+    "campaign__daily_spend_limit_micros",
+    "campaign__pacing",
+    "campaign__day_spend_micros",
+    "campaign__spend_day",
+    "frequency_cap_max_impressions",
+    "frequency_cap_window",
+)
 _AD_FIELDS = ("pk", "ad_group_id", "title", "body", "cta_text", "target_url", "asset_path")
 
 
@@ -102,11 +115,17 @@ def _budget_today(row: tuple, today: date) -> dict[str, Any]:
 def _group_entry(row: tuple, ads: tuple[AdEntry, ...], hints: list[str], today: date) -> GroupEntry:
     group_id, campaign_id, _, max_bid, starts, ends, countries = row[:7]
     return GroupEntry(
-        ad_group_id=group_id, campaign_id=campaign_id, max_bid_micros=max_bid, price=cpm_price(max_bid),
-        starts_at=starts.timestamp(), ends_at=_epoch(ends), has_hints=bool(hints), ads=ads,
+        ad_group_id=group_id,
+        campaign_id=campaign_id,
+        max_bid_micros=max_bid,
+        price=cpm_price(max_bid),
+        starts_at=starts.timestamp(),
+        ends_at=_epoch(ends),
+        has_hints=bool(hints),
+        ads=ads,
         countries=frozenset(c.strip().upper() for c in countries or () if isinstance(c, str)),
         **_budget_today(row, today),
-    )  # fmt: skip
+    )
 
 
 def _ad_entry(row: tuple, group: tuple, org_id: int) -> AdEntry:
@@ -114,10 +133,18 @@ def _ad_entry(row: tuple, group: tuple, org_id: int) -> AdEntry:
     org_name, org_domain, logo = group[7:10]
     domain = _domain(org_domain, target)
     return AdEntry(
-        ad_id=ad_id, ad_group_id=group_id, campaign_id=group[1], organization_id=org_id,
-        advertiser=org_name or domain, domain=domain, title=title, body=body, cta_text=cta,
-        image_url=public_url(asset), logo_url=logo or None,
-    )  # fmt: skip
+        ad_id=ad_id,
+        ad_group_id=group_id,
+        campaign_id=group[1],
+        organization_id=org_id,
+        advertiser=org_name or domain,
+        domain=domain,
+        title=title,
+        body=body,
+        cta_text=cta,
+        image_url=public_url(asset),
+        logo_url=logo or None,
+    )
 
 
 def _hints(raw: object) -> list[str]:
@@ -130,9 +157,7 @@ def build(version: str) -> ServingIndex:
     servable = _servable_groups(now)
     group_rows = {row[0]: row for row in servable.values_list(*_GROUP_FIELDS)}
     ads: dict[int, list[AdEntry]] = defaultdict(list)
-    ad_rows = (
-        Ad.objects.filter(status=Status.ACTIVE, ad_group__in=servable).order_by("pk").values_list(*_AD_FIELDS)
-    )
+    ad_rows = Ad.objects.filter(status=Status.ACTIVE, ad_group__in=servable).order_by("pk").values_list(*_AD_FIELDS)
     for row in ad_rows:
         group = group_rows[row[1]]
         ads[row[1]].append(_ad_entry(row, group, group[10]))
@@ -140,9 +165,7 @@ def build(version: str) -> ServingIndex:
     hints_by_group: dict[int, list[str]] = {}
     for group_id, group_ads in ads.items():  # groups without an active ad don't bid
         hints = _hints(group_rows[group_id][2])
-        groups[group_id] = _group_entry(
-            group_rows[group_id], tuple(group_ads), hints, now.astimezone(UTC).date()
-        )
+        groups[group_id] = _group_entry(group_rows[group_id], tuple(group_ads), hints, now.astimezone(UTC).date())
         if hints:
             hints_by_group[group_id] = hints
     index = _arrange(version, groups, PhraseMatcher(hints_by_group))

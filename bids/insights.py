@@ -89,18 +89,14 @@ def _fields(values: Iterable[str]) -> tuple[str, ...]:
     names = [name.strip(" ") for value in values for name in value.split(",")]
     for name in names:
         if name not in FIELDS:
-            raise V1Error.UNKNOWN_FIELD(
-                f"Unknown field {name[:40]!r}; use one of {', '.join(FIELDS)}.", param="fields"
-            )
+            raise V1Error.UNKNOWN_FIELD(f"Unknown field {name[:40]!r}; use one of {', '.join(FIELDS)}.", param="fields")
     return tuple(dict.fromkeys(names)) or DEFAULT_FIELDS
 
 
 def _level(params: Mapping[str, Any], scope: str) -> str:
     level = params.get("aggregation_level", scope)
     if level not in LEVELS:
-        raise V1Error.INVALID_VALUE(
-            f"aggregation_level must be one of {', '.join(LEVELS)}.", param="aggregation_level"
-        )
+        raise V1Error.INVALID_VALUE(f"aggregation_level must be one of {', '.join(LEVELS)}.", param="aggregation_level")
     if LEVELS.index(level) < LEVELS.index(scope):
         raise V1Error.AGGREGATION_LEVEL_TOO_HIGH(
             f"aggregation_level must be {scope} or deeper here.", param="aggregation_level"
@@ -170,7 +166,9 @@ def _periods(query: InsightsQuery) -> list[tuple[Any, str]]:
         return [(None, f"{first.isoformat()}/{last.isoformat()}")]
     if query.granularity == "monthly":
         return _months(first, last)
-    return [(first + timedelta(days=n), (first + timedelta(days=n)).isoformat()) for n in range((last - first).days + 1)]  # fmt: skip
+    return [
+        (first + timedelta(days=n), (first + timedelta(days=n)).isoformat()) for n in range((last - first).days + 1)
+    ]
 
 
 def _bucket(hour: datetime, granularity: str) -> datetime | date | tuple[int, int] | None:
@@ -195,10 +193,7 @@ def build_rows(hourly: Iterable[tuple[datetime, Child, int, int, int]], query: I
     return [
         SimpleNamespace(
             readable_time=label,
-            **{
-                f"{name}_id": public_id
-                for name, public_id in zip(query.child_path, child.public_ids, strict=True)
-            },
+            **{f"{name}_id": public_id for name, public_id in zip(query.child_path, child.public_ids, strict=True)},
             **_metrics(totals.get((key, child)) or Totals(), query.fields),
         )
         for key, label in periods

@@ -54,9 +54,7 @@ class Bid(models.Model):
     # What render answers and the click token it stores: durable here, so a bid renders after
     # the cache lost it (a Redis restart), not only from the cache.
     render_data = models.JSONField(null=True, blank=True)
-    render_limits = models.JSONField(
-        null=True, blank=True, help_text="What render counts for pacing and caps."
-    )
+    render_limits = models.JSONField(null=True, blank=True, help_text="What render counts for pacing and caps.")
     token_digest = models.CharField(max_length=64, blank=True, help_text="Stored at render; blank if at bid.")
 
     class Meta:

@@ -71,8 +71,14 @@ def bid_render_payload(*, bid_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     expires, price, ad_id, group_id, campaign_id, org_id, data, token, limits = row
-    return {"exp": expires.timestamp(), "price_micros": price, "ids": (ad_id, group_id, campaign_id, org_id),
-            "data": data, "token": token or None, "limits": limits}  # fmt: skip
+    return {
+        "exp": expires.timestamp(),
+        "price_micros": price,
+        "ids": (ad_id, group_id, campaign_id, org_id),
+        "data": data,
+        "token": token or None,
+        "limits": limits,
+    }
 
 
 def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None) -> dict[str, int]:
@@ -85,9 +91,7 @@ def insights_scope(*, org: Organization, kind: str | None, public_id: Any = None
     return {"organization_id": org.pk, f"{kind}_id": pk}
 
 
-def stats_hourly(
-    *, scope: dict[str, int], query: InsightsQuery
-) -> list[tuple[datetime, Child, int, int, int]]:
+def stats_hourly(*, scope: dict[str, int], query: InsightsQuery) -> list[tuple[datetime, Child, int, int, int]]:
     """(hour, child, impressions, clicks, spend_micros) summed over the scope's ads, one row per
     hour and child of `query.child_path` (one query; the children's public ids joined in)."""
     pks = [f"{name}_id" for name in query.child_path]

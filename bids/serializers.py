@@ -64,16 +64,12 @@ class InsightsRowSerializer(OutputSerializer):
     readable_time = serializers.CharField(
         help_text="hourly: 2026-06-01 14:00 (UTC); daily: 2026-06-01; monthly: 2026-06; none: 2026-05-02/2026-06-01."
     )
-    campaign_id = serializers.UUIDField(
-        required=False, help_text="With aggregation_level campaign or deeper."
-    )
+    campaign_id = serializers.UUIDField(required=False, help_text="With aggregation_level campaign or deeper.")
     ad_group_id = serializers.UUIDField(required=False, help_text="With aggregation_level ad_group or ad.")
     ad_id = serializers.UUIDField(required=False, help_text="With aggregation_level ad.")
     impressions = serializers.IntegerField(required=False)
-    clicks = serializers.IntegerField(
-        required=False, help_text="Unique: a click URL counts its first click only."
-    )
+    clicks = serializers.IntegerField(required=False, help_text="Unique: a click URL counts its first click only.")
     spend = serializers.FloatField(required=False, help_text="Dollars.")
-    ctr = serializers.FloatField(required=False, help_text="clicks / impressions, a fraction (0 without impressions).")  # fmt: skip
+    ctr = serializers.FloatField(required=False, help_text="clicks / impressions, a fraction (0 without impressions).")
     cpm = serializers.FloatField(required=False, help_text="Dollars per 1000 impressions.")
     cpc = serializers.FloatField(required=False, help_text="Dollars per click.")

@@ -118,13 +118,9 @@ def _held_back(found: list[tuple[float, auction.GroupEntry]], request: BidReques
         return set()
     day = datetime.fromtimestamp(now, tz=UTC).date()
     try:
-        readings = counters().read(
-            day=day, campaign_ids=paced, user=user_key(request.user_id), caps=caps, now=now
-        )
+        readings = counters().read(day=day, campaign_ids=paced, user=user_key(request.user_id), caps=caps, now=now)
     except (RedisError, DatabaseError):
-        logger.warning(
-            "pacing and frequency counters unavailable; constrained candidates held back", exc_info=True
-        )
+        logger.warning("pacing and frequency counters unavailable; constrained candidates held back", exc_info=True)
         return {group.ad_group_id for _, group in found if group.constrained}
     return pacing.held_back(found, readings, now=now)
 
@@ -141,9 +137,7 @@ def _limits(group: auction.GroupEntry, request: BidRequest) -> dict[str, Any] | 
     }
 
 
-def bid_place(
-    *, partner: SupplyPartner, request: BidRequest, index: ServingIndex | None = None
-) -> PlacedBid | None:
+def bid_place(*, partner: SupplyPartner, request: BidRequest, index: ServingIndex | None = None) -> PlacedBid | None:
     """Answer a bid request: the chosen ad's price and a bid id, or None (no bid).
 
     The bid is stored in the database and cached for BID_TTL_SECONDS with its render data;
@@ -170,11 +164,26 @@ def bid_place(
         else:
             group = index.groups[ad.ad_group_id]
             price = group.price
-            data = RenderDataSerializer.render(Creative(ad, url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
-                                                        max_headline_chars=request.max_headline_chars, image_enabled=request.image_enabled))  # fmt: skip
+            data = RenderDataSerializer.render(
+                Creative(
+                    ad,
+                    url=f"{settings.PUBLIC_BASE_URL}{CLICK_PATH}{token}",
+                    max_headline_chars=request.max_headline_chars,
+                    image_enabled=request.image_enabled,
+                )
+            )
             render_token, limits = None if token_now else _token_digest(token), _limits(group, request)
-            version = _bid_cache(bid_id, {"exp": now + settings.BID_TTL_SECONDS, "price_micros": auction.price_micros(price),
-                                          "ids": tuple(ad.ids), "data": data, "token": render_token, "limits": limits})  # fmt: skip
+            version = _bid_cache(
+                bid_id,
+                {
+                    "exp": now + settings.BID_TTL_SECONDS,
+                    "price_micros": auction.price_micros(price),
+                    "ids": tuple(ad.ids),
+                    "data": data,
+                    "token": render_token,
+                    "limits": limits,
+                },
+            )
             cached = True
         if version == index.version:
             break
@@ -183,14 +192,25 @@ def bid_place(
             cache.delete(_bid_cache_key(bid_id))  # chosen on an index that had moved
         return _no_bid(request, partner, "nothing eligible")
     try:
-        _bid_store(bid_id=bid_id, partner=partner, ad=ad, price=price, request=request, now=now,
-                   token_digest=_token_digest(token) if token_now else None, data=data, render_token=render_token,
-                   limits=limits)  # fmt: skip
+        _bid_store(
+            bid_id=bid_id,
+            partner=partner,
+            ad=ad,
+            price=price,
+            request=request,
+            now=now,
+            token_digest=_token_digest(token) if token_now else None,
+            data=data,
+            render_token=render_token,
+            limits=limits,
+        )
     except Exception:
         with contextlib.suppress(Exception):  # the store's error is the one to tell
             cache.delete(_bid_cache_key(bid_id))  # a bid without its row is never answered
         raise
-    logger.info("bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id)  # fmt: skip
+    logger.info(
+        "bid request_id=%r partner=%s bid_id=%s price=%s ad=%s", request.request_id, partner.pk, bid_id, price, ad.ad_id
+    )
     return PlacedBid(bid_id=bid_id, price=price, ad_data=data if inline else None)
 
 
@@ -214,20 +234,40 @@ def _bid_cache(bid_id: str, payload: dict[str, Any]) -> str:
     return str(version) if version is not None else current_version()
 
 
-def _bid_store(*, bid_id: str, partner: SupplyPartner, ad: auction.AdEntry, price: Decimal,
-               request: BidRequest, now: float, token_digest: str | None, data: dict[str, Any],
-               render_token: str | None, limits: dict[str, Any] | None) -> None:  # fmt: skip
+def _bid_store(
+    *,
+    bid_id: str,
+    partner: SupplyPartner,
+    ad: auction.AdEntry,
+    price: Decimal,
+    request: BidRequest,
+    now: float,
+    token_digest: str | None,
+    data: dict[str, Any],
+    render_token: str | None,
+    limits: dict[str, Any] | None,
+) -> None:
     """One INSERT in autocommit (bulk_create would wrap it in BEGIN/COMMIT: two more round trips),
     its SQL built once, and its commit not waiting for the WAL flush: a bid is no money (the
     render that charges it commits durably, and that flush covers the bid row too). With an
     inline creative shown for real, its click token in the same (durable) transaction. The row
     carries the render data and the render-time token digest (render's fallback)."""
     created = datetime.fromtimestamp(now, tz=UTC)
-    row = dict(id=bid_id, partner_id=partner.pk, ad_id=ad.ad_id, campaign_id=ad.campaign_id,
-               price_micros=auction.price_micros(price), request_type=request.request_type,
-               request_id=request.request_id[:100], country_code=request.country_code[:8],
-               created_at=created, expires_at=created + timedelta(seconds=settings.BID_TTL_SECONDS),
-               render_data=data, render_limits=limits, token_digest=render_token or "")  # fmt: skip
+    row = dict(
+        id=bid_id,
+        partner_id=partner.pk,
+        ad_id=ad.ad_id,
+        campaign_id=ad.campaign_id,
+        price_micros=auction.price_micros(price),
+        request_type=request.request_type,
+        request_id=request.request_id[:100],
+        country_code=request.country_code[:8],
+        created_at=created,
+        expires_at=created + timedelta(seconds=settings.BID_TTL_SECONDS),
+        render_data=data,
+        render_limits=limits,
+        token_digest=render_token or "",
+    )
     if token_digest is None:
         fastquery.insert(Bid, row, wait_for_flush=False)
         return
@@ -249,9 +289,7 @@ def bid_render(*, bid_id: str, realized_price: Decimal, production: bool) -> dic
         raise DspError.BID_NOT_FOUND()
     bid_price = Decimal(payload["price_micros"]) / auction.MICROS
     if realized_price > bid_price:
-        raise DspError.REALIZED_PRICE_ABOVE_BID(
-            f"realizedPrice {realized_price} is above the bid {bid_price}."
-        )
+        raise DspError.REALIZED_PRICE_ABOVE_BID(f"realizedPrice {realized_price} is above the bid {bid_price}.")
     if production:
         _impression_record(bid_id=bid_id, payload=payload, cpm=realized_price)
     return payload["data"]
@@ -271,10 +309,14 @@ def _impression_record(*, bid_id: str, payload: dict[str, Any], cpm: Decimal) ->
     """Claim the bid, then count the impression and the spend; all or nothing (bids/accounting.py)."""
     now = timezone.now()
     imp = accounting.Impression(
-        bid_id=bid_id, ids=auction.AdIds(*payload["ids"]), at=now,
-        realized_cpm_micros=auction.price_micros(cpm), cost_micros=auction.impression_cost_micros(cpm),
-        token_digest=payload["token"], token_expires_at=now + timedelta(days=settings.CLICK_TOKEN_TTL_DAYS),
-    )  # fmt: skip
+        bid_id=bid_id,
+        ids=auction.AdIds(*payload["ids"]),
+        at=now,
+        realized_cpm_micros=auction.price_micros(cpm),
+        cost_micros=auction.impression_cost_micros(cpm),
+        token_digest=payload["token"],
+        token_expires_at=now + timedelta(days=settings.CLICK_TOKEN_TTL_DAYS),
+    )
     outcome = accounting.impression_record(imp)
     for kind in outcome.crossed:
         logger.info("budget reached campaign=%s limit=%s bid_id=%s", imp.ids.campaign_id, kind, bid_id)
@@ -311,8 +353,12 @@ def click_record(*, token: str) -> str:
     if target is None:
         raise DspError.CLICK_NOT_FOUND()
     if target["clicked_at"] is None:
-        ids = auction.AdIds(target["ad_id"], target["ad__ad_group_id"], target["ad__ad_group__campaign_id"],
-                            target["ad__organization_id"])  # fmt: skip
+        ids = auction.AdIds(
+            target["ad_id"],
+            target["ad__ad_group_id"],
+            target["ad__ad_group__campaign_id"],
+            target["ad__organization_id"],
+        )
         accounting.click_record(token_id=target["pk"], ids=ids, at=now)
     return target["ad__target_url"]
 

@@ -30,9 +30,7 @@ def _organization_saved(sender: type, update_fields: frozenset[str] | None = Non
 def connect() -> None:
     for model in (Campaign, AdGroup, Ad, SupplyPartner):
         post_save.connect(_serving_changed, sender=model, dispatch_uid=f"bids-index-save-{model.__name__}")
-        post_delete.connect(
-            _serving_changed, sender=model, dispatch_uid=f"bids-index-delete-{model.__name__}"
-        )
+        post_delete.connect(_serving_changed, sender=model, dispatch_uid=f"bids-index-delete-{model.__name__}")
     post_save.connect(_organization_saved, sender=Organization, dispatch_uid="bids-index-org-save")
     post_delete.connect(_serving_changed, sender=Organization, dispatch_uid="bids-index-org-delete")
     _connect_creatives_signal()

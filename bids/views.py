@@ -104,11 +104,21 @@ def _require_end_user_headers(request: Request) -> None:
 
 
 _END_USER_HEADERS = [
-    OpenApiParameter("X-Forwarded-For", END_USER_HEADER_SCHEMAS["X-Forwarded-For"], OpenApiParameter.HEADER,
-                     required=True, description="The end user's address: the first hop is an IP address."),
-    OpenApiParameter("User-Agent", END_USER_HEADER_SCHEMAS["User-Agent"], OpenApiParameter.HEADER,
-                     required=True, description="The end user's browser (not blank)."),
-]  # fmt: skip
+    OpenApiParameter(
+        "X-Forwarded-For",
+        END_USER_HEADER_SCHEMAS["X-Forwarded-For"],
+        OpenApiParameter.HEADER,
+        required=True,
+        description="The end user's address: the first hop is an IP address.",
+    ),
+    OpenApiParameter(
+        "User-Agent",
+        END_USER_HEADER_SCHEMAS["User-Agent"],
+        OpenApiParameter.HEADER,
+        required=True,
+        description="The end user's browser (not blank).",
+    ),
+]
 _DSP_ERROR = DspErrorSerializer
 
 
@@ -130,21 +140,14 @@ class BidPlaceApi(DspApiBase):
             "the latest user message weighing most; then the highest max bid; ties at random) and "
             "bids its ad group's max_bid_micros as CPM dollars rounded half to even. No bid (204) "
             "when nothing is eligible, the price is below DSP_BID_FLOOR_CPM, or ad_formats lacks "
-            "sponsored_message. Unknown fields are ignored; null counts as absent. "
-            + BUDGET_NOTE
-            + " "
-            + PACING_NOTE
+            "sponsored_message. Unknown fields are ignored; null counts as absent. " + BUDGET_NOTE + " " + PACING_NOTE
         ),
         request=Bid,
         parameters=_END_USER_HEADERS,
         responses={
             200: BidResponseSerializer,
-            204: OpenApiResponse(
-                description="No bid (empty body); also at once when the cache or database is down."
-            ),
-            400: OpenApiResponse(
-                _DSP_ERROR, description="A header or body rule is broken; the message names it."
-            ),
+            204: OpenApiResponse(description="No bid (empty body); also at once when the cache or database is down."),
+            400: OpenApiResponse(_DSP_ERROR, description="A header or body rule is broken; the message names it."),
             401: OpenApiResponse(_DSP_ERROR, description="Missing, unknown or disabled partner key."),
         },
         tags=["DSP"],
@@ -168,12 +171,7 @@ def _render_fields(body: Any) -> tuple[str, Decimal, bool]:
     bid_id, price, production = body.get("bidId"), body.get("realizedPrice"), body.get("production")
     if not isinstance(bid_id, str) or not bid_id:
         raise DspError.INVALID_REQUEST("bidId is required: a string.")
-    if (
-        isinstance(price, bool)
-        or not isinstance(price, (int, float))
-        or not math.isfinite(price)
-        or price < 0
-    ):
+    if isinstance(price, bool) or not isinstance(price, (int, float)) or not math.isfinite(price) or price < 0:
         raise DspError.INVALID_REQUEST("realizedPrice is required: a number of at least 0.")
     if production is not None and not isinstance(production, bool):
         raise DspError.INVALID_REQUEST("production must be a boolean.")
@@ -194,9 +192,7 @@ class BidRenderApi(DspApiBase):
         request=Render,
         responses={
             200: RenderResponseSerializer,
-            400: OpenApiResponse(
-                _DSP_ERROR, description="Missing or mistyped field, or realizedPrice above the bid."
-            ),
+            400: OpenApiResponse(_DSP_ERROR, description="Missing or mistyped field, or realizedPrice above the bid."),
             404: OpenApiResponse(_DSP_ERROR, description="Unknown or expired bid id."),
             500: OpenApiResponse(
                 _DSP_ERROR,
@@ -239,15 +235,22 @@ class ClickRedirectApi(DspApiBase):
 _UNIX_SECONDS = {"type": "integer", "minimum": 0, "maximum": MAX_TIMESTAMP}
 _INSIGHTS_PARAMETERS = [
     OpenApiParameter("time_granularity", OpenApiTypes.STR, enum=list(GRANULARITIES), description="Default daily."),
-    OpenApiParameter("since", _UNIX_SECONDS, description="Unix seconds; default until - 30 days. Before "
-                     "until (else invalid_time_range), at most 366 days before it (range_too_wide), "
-                     "25 hours with hourly (hourly_range_too_wide)."),
+    OpenApiParameter(
+        "since",
+        _UNIX_SECONDS,
+        description="Unix seconds; default until - 30 days. Before "
+        "until (else invalid_time_range), at most 366 days before it (range_too_wide), "
+        "25 hours with hourly (hourly_range_too_wide).",
+    ),
     OpenApiParameter("until", _UNIX_SECONDS, description="Unix seconds; default now."),
-    OpenApiParameter("fields[]", {"type": "array", "items": {"type": "string", "anyOf": [
-                     {"enum": list(FIELDS)}, {"pattern": FIELDS_PATTERN}]}}, style="form", explode=True,
-                     description="Repeatable, each one name or several comma-separated; default "
-                     "impressions, clicks, spend."),
-]  # fmt: skip
+    OpenApiParameter(
+        "fields[]",
+        {"type": "array", "items": {"type": "string", "anyOf": [{"enum": list(FIELDS)}, {"pattern": FIELDS_PATTERN}]}},
+        style="form",
+        explode=True,
+        description="Repeatable, each one name or several comma-separated; default impressions, clicks, spend.",
+    ),
+]
 _INSIGHTS_DESCRIPTION = (
     "A bare list with one row per period of the range (zeros included), oldest first; monthly "
     "periods are calendar months (UTC). With a deeper aggregation_level, one row per period and "

@@ -21,10 +21,25 @@ from creatives.models import Ad, AdGroup, Campaign, CampaignInReview, ReviewStat
 from thrad.admin import staff_audit
 
 CAMPAIGN_FIELDS: list[str] = [
-    "public_id", "organization", "name", "description", "status", "review_status", "start_time",
-    "end_time", "lifetime_spend_limit_micros", "spend_micros", "daily_spend_limit_micros", "pacing_in_effect",
-    "day_spend_micros", "spend_day", "pricing_model", "countries", "created_at", "updated_at",
-]  # fmt: skip
+    "public_id",
+    "organization",
+    "name",
+    "description",
+    "status",
+    "review_status",
+    "start_time",
+    "end_time",
+    "lifetime_spend_limit_micros",
+    "spend_micros",
+    "daily_spend_limit_micros",
+    "pacing_in_effect",
+    "day_spend_micros",
+    "spend_day",
+    "pricing_model",
+    "countries",
+    "created_at",
+    "updated_at",
+]
 
 
 def _decide(request: HttpRequest, campaigns: list[Campaign], *, approve: bool) -> str:
@@ -82,10 +97,16 @@ class CampaignAdmin(admin.ModelAdmin):
         name = f"{self.opts.app_label}_{self.opts.model_name}_review"
         return [path("<path:object_id>/review/", review, name=name), *super().get_urls()]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """The page offers the review decisions instead of Save: every field is read-only."""
         campaign = self.get_object(request, unquote(object_id))
-        context: dict[str, Any] = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}  # fmt: skip
+        context: dict[str, Any] = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
         if campaign is not None and self.has_change_permission(request, campaign):
             context |= {
                 "title": "Review campaign",
@@ -100,7 +121,9 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign = self.get_object(request, unquote(object_id))
         changelist = self._url("changelist")
         if campaign is None:
-            self.message_user(request, "That campaign is no longer waiting here; it was decided meanwhile.", messages.WARNING)  # fmt: skip
+            self.message_user(
+                request, "That campaign is no longer waiting here; it was decided meanwhile.", messages.WARNING
+            )
             return redirect(changelist)
         if not self.has_change_permission(request, campaign):
             raise PermissionDenied
@@ -120,14 +143,19 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="Ad groups and ads")
     def creatives(self, campaign: Campaign) -> SafeString:
         """Everything a reviewer must see: each ad's copy, link and image (escaped)."""
-        ads = Ad.objects.filter(ad_group__campaign=campaign).select_related("ad_group").order_by("ad_group_id", "id")  # fmt: skip
+        ads = Ad.objects.filter(ad_group__campaign=campaign).select_related("ad_group").order_by("ad_group_id", "id")
         rows = (
             (
-                ad.ad_group.name, ", ".join(ad.ad_group.context_hints), ad.title, ad.body, ad.cta_text,
-                ad.target_url, f"{settings.MEDIA_URL}{ad.asset_path}" if ad.asset_path else "",
+                ad.ad_group.name,
+                ", ".join(ad.ad_group.context_hints),
+                ad.title,
+                ad.body,
+                ad.cta_text,
+                ad.target_url,
+                f"{settings.MEDIA_URL}{ad.asset_path}" if ad.asset_path else "",
             )
             for ad in ads
-        )  # fmt: skip
+        )
         items = format_html_join(
             "",
             '<li><b>{}</b> ({}): <b>{}</b> — {} [{}] → <code>{}</code> <img src="{}" alt="" style="max-height:80px"></li>',  # noqa: E501
@@ -143,7 +171,7 @@ class CampaignReviewQueueAdmin(CampaignAdmin):
     list_filter = ["status"]
     ordering = ["created_at", "id"]
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return super().changelist_view(request, {"title": "Campaign review queue", **(extra_context or {})})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -27,9 +27,7 @@ SOURCE_MISSING = "The file's stored bytes are no longer available; upload it aga
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
 # creatives/<org uuid>/<ad uuid or 32 hex>.<ext>; nothing else is ever served.
-ASSET_NAME = re.compile(
-    r"creatives/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}/[0-9a-f-]{32,36}\.(png|jpg|webp)"
-)
+ASSET_NAME = re.compile(r"creatives/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}/[0-9a-f-]{32,36}\.(png|jpg|webp)")
 
 _copies: ContextVar[list[str] | None] = ContextVar("creative_asset_copies", default=None)
 
@@ -52,7 +50,9 @@ def removed_unless_committed() -> Iterator[None]:
         outer.extend(mine)
 
 
-def asset_copy(*, org: Organization, upload: UploadedFile, stem: str | None = None, param: str = "creative.file_id") -> str:  # fmt: skip
+def asset_copy(
+    *, org: Organization, upload: UploadedFile, stem: str | None = None, param: str = "creative.file_id"
+) -> str:
     """Copy `upload`'s bytes to `creatives/<org>/<stem>.<ext>` and return the stored name.
 
     A source whose bytes are gone is 400 invalid_value at `param`; a storage failure is 503.

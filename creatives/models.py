@@ -68,15 +68,11 @@ class Campaign(models.Model):
     name = models.CharField(max_length=100)
     description = models.TextField(null=True, blank=True)  # noqa: DJ001 - the API's null
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PAUSED)
-    review_status = models.CharField(
-        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.IN_REVIEW
-    )
+    review_status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.IN_REVIEW)
     start_time = models.DateTimeField()
     end_time = models.DateTimeField(null=True, blank=True)
     lifetime_spend_limit_micros = models.BigIntegerField()
-    daily_spend_limit_micros = models.BigIntegerField(
-        null=True, blank=True, help_text="Per UTC day; null: none."
-    )
+    daily_spend_limit_micros = models.BigIntegerField(null=True, blank=True, help_text="Per UTC day; null: none.")
     pacing = models.CharField(  # noqa: DJ001 - null is the API's "default pacing"
         max_length=4,
         choices=Pacing.choices,
@@ -90,7 +86,7 @@ class Campaign(models.Model):
     )
     spend_day = models.DateField(null=True, blank=True, help_text="The UTC day day_spend_micros counts.")
     pricing_model = models.CharField(max_length=10, default="cpm")
-    countries = models.JSONField(default=list, blank=True, help_text="ISO alpha-2, upper case; empty = everywhere.")  # fmt: skip
+    countries = models.JSONField(default=list, blank=True, help_text="ISO alpha-2, upper case; empty = everywhere.")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -203,9 +199,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "endpoint", "key"], name="one_record_per_idempotency_key"
-            )  # fmt: skip
+            models.UniqueConstraint(fields=["organization", "endpoint", "key"], name="one_record_per_idempotency_key")
         ]
 
     def __str__(self) -> str:

@@ -30,8 +30,7 @@ for _code in sorted(ISO_ALPHA2):
 COUNTRY_CODE = (
     f"^{WS}*(?:"
     + "|".join(
-        f"[{first}{first.lower()}]{char_class(''.join(s) + ''.join(s).lower())}"
-        for first, s in _SECONDS.items()
-    )  # fmt: skip
+        f"[{first}{first.lower()}]{char_class(''.join(s) + ''.join(s).lower())}" for first, s in _SECONDS.items()
+    )
     + f"){WS}*$"
 )

@@ -57,9 +57,7 @@ def _json_type_error(field: serializers.Field, value: Any) -> Any:
         return errors or None
     if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
         return field.error_messages["invalid"]
-    if isinstance(field, serializers.IntegerField) and (
-        isinstance(value, bool) or not isinstance(value, int)
-    ):
+    if isinstance(field, serializers.IntegerField) and (isinstance(value, bool) or not isinstance(value, int)):
         return field.error_messages["invalid"]
     if isinstance(field, serializers.CharField):
         if not isinstance(value, str):
@@ -75,7 +73,9 @@ def is_whole(serializer: serializers.BaseSerializer) -> bool:
     whose serializer says `whole = True` (it replaces the stored value)."""
     node: Any = serializer
     while node.parent is not None:
-        if getattr(node, "whole", False) or isinstance(node.parent, (serializers.ListField, serializers.ListSerializer)):  # fmt: skip
+        if getattr(node, "whole", False) or isinstance(
+            node.parent, (serializers.ListField, serializers.ListSerializer)
+        ):
             return True
         node = node.parent
     return not getattr(node, "partial", False)
@@ -99,12 +99,10 @@ class StrictSerializer(serializers.Serializer):
                 if error := _json_type_error(self.fields[name], value):
                     raise serializers.ValidationError({name: error if isinstance(error, dict) else [error]})
             if getattr(self.root, "partial", False) and is_whole(self):
-                missing = [
-                    n for n, f in self.fields.items() if f.required and not f.read_only and n not in data
-                ]
+                missing = [n for n, f in self.fields.items() if f.required and not f.read_only and n not in data]
                 if missing:
                     message = "This field is required: this part is sent whole, even in an update."
-                    raise serializers.ValidationError({missing[0]: [serializers.ErrorDetail(message, code="required")]})  # fmt: skip
+                    raise serializers.ValidationError({missing[0]: [serializers.ErrorDetail(message, code="required")]})
         return super().to_internal_value(data)
 
 
@@ -202,9 +200,7 @@ class CreativeSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=1000)
     cta_text = serializers.CharField(max_length=50)
-    target_url = serializers.CharField(
-        max_length=2048, trim_whitespace=False, validators=[_absolute_http_url]
-    )
+    target_url = serializers.CharField(max_length=2048, trim_whitespace=False, validators=[_absolute_http_url])
     file_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
     def validate_file_id(self, value: str | None) -> UploadedFile | None:
@@ -246,9 +242,7 @@ class AdGroupFieldsSerializer(StrictSerializer):
 
 
 class AdGroupNestedSerializer(AdGroupFieldsSerializer):
-    ads = serializers.ListField(
-        child=AdFieldsSerializer(), max_length=MAX_ADS_PER_AD_GROUP_CREATE, default=list
-    )
+    ads = serializers.ListField(child=AdFieldsSerializer(), max_length=MAX_ADS_PER_AD_GROUP_CREATE, default=list)
 
 
 class AdGroupCreateSerializer(AdGroupNestedSerializer):
@@ -287,7 +281,9 @@ class CampaignUpdateSerializer(CampaignFieldsSerializer):
     """Partial: send only what changes. `status` is refused (use the lifecycle actions)."""
 
 
-def parse(serializer_class: type[serializers.Serializer], data: Any, *, org: Any, partial: bool = False) -> dict[str, Any]:  # fmt: skip
+def parse(
+    serializer_class: type[serializers.Serializer], data: Any, *, org: Any, partial: bool = False
+) -> dict[str, Any]:
     """Validate `data`; a failure raises DRF's ValidationError (rendered with a dotted param)."""
     serializer = serializer_class(data=data, partial=partial, context={"org": org, "uploads": {}})
     serializer.is_valid(raise_exception=True)
@@ -370,9 +366,7 @@ class AdGroupSerializer(OutputSerializer):
     name = serializers.CharField()
     context_hints = serializers.ListField(child=serializers.CharField())
     bidding_config = _BiddingConfigOut(source="*")
-    frequency_cap = _FrequencyCapOut(
-        allow_null=True, help_text="Per end user and rolling window; null: none."
-    )
+    frequency_cap = _FrequencyCapOut(allow_null=True, help_text="Per end user and rolling window; null: none.")
     status = ShownStatusField()
     created_at = UnixTimeField()
     updated_at = UnixTimeField()

@@ -82,9 +82,7 @@ def campaign_create(*, org: Organization, data: dict[str, Any]) -> Campaign:
     with removed_unless_committed(), transaction.atomic():
         fields = _campaign_fields(data)
         _check_schedule(fields["start_time"], fields.get("end_time"))
-        campaign = Campaign(
-            organization=org, status=Status.PAUSED, review_status=ReviewStatus.IN_REVIEW, **fields
-        )
+        campaign = Campaign(organization=org, status=Status.PAUSED, review_status=ReviewStatus.IN_REVIEW, **fields)
         _check_budget(campaign, fields)
         campaign.save(force_insert=True)
         for index, group in enumerate(data.get("ad_groups", [])):
@@ -233,7 +231,13 @@ def ad_group_archive(*, ad_group: AdGroup) -> AdGroup:
 # --- ads -----------------------------------------------------------------------------------
 
 
-_CREATIVE_FIELDS = {"type": "creative_type", "title": "title", "body": "body", "cta_text": "cta_text", "target_url": "target_url"}  # fmt: skip
+_CREATIVE_FIELDS = {
+    "type": "creative_type",
+    "title": "title",
+    "body": "body",
+    "cta_text": "cta_text",
+    "target_url": "target_url",
+}
 
 
 def _ad_build(*, org: Organization, group: AdGroup, data: dict[str, Any], param: str) -> Ad:
@@ -245,7 +249,7 @@ def _ad_build(*, org: Organization, group: AdGroup, data: dict[str, Any], param:
     upload = creative.get("file_id")
     if upload is not None:
         ad.file_id = upload.file_id
-        ad.asset_path = asset_copy(org=org, upload=upload, stem=str(ad.public_id), param=f"{param}creative.file_id")  # fmt: skip
+        ad.asset_path = asset_copy(org=org, upload=upload, stem=str(ad.public_id), param=f"{param}creative.file_id")
     return ad
 
 

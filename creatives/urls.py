@@ -12,9 +12,7 @@ urlpatterns = [
         name="campaign-activate",
     ),
     path("v1/campaigns/<str:campaign_id>/pause", views.CampaignPauseApi.as_view(), name="campaign-pause"),
-    path(
-        "v1/campaigns/<str:campaign_id>/archive", views.CampaignArchiveApi.as_view(), name="campaign-archive"
-    ),
+    path("v1/campaigns/<str:campaign_id>/archive", views.CampaignArchiveApi.as_view(), name="campaign-archive"),
     path("v1/ad_groups", views.AdGroupListCreateApi.as_view(), name="ad-groups"),
     path("v1/ad_groups/<str:ad_group_id>", views.AdGroupGetUpdateApi.as_view(), name="ad-group"),
     path(
@@ -23,9 +21,7 @@ urlpatterns = [
         name="ad-group-activate",
     ),
     path("v1/ad_groups/<str:ad_group_id>/pause", views.AdGroupPauseApi.as_view(), name="ad-group-pause"),
-    path(
-        "v1/ad_groups/<str:ad_group_id>/archive", views.AdGroupArchiveApi.as_view(), name="ad-group-archive"
-    ),
+    path("v1/ad_groups/<str:ad_group_id>/archive", views.AdGroupArchiveApi.as_view(), name="ad-group-archive"),
     path("v1/ads", views.AdListCreateApi.as_view(), name="ads"),
     path("v1/ads/<str:ad_id>", views.AdGetUpdateApi.as_view(), name="ad"),
     path("v1/ads/<str:ad_id>/activate", views.AdActivateApi.as_view(), name="ad-activate"),

@@ -154,9 +154,7 @@ class CampaignGetUpdateApi(V1Api):
         responses={200: CampaignSerializer, **errors(404)},
     )
     def get(self, request: Request, campaign_id: str) -> Response:
-        return Response(
-            CampaignSerializer.render(selectors.campaign_get(org=self.org, campaign_id=campaign_id))
-        )
+        return Response(CampaignSerializer.render(selectors.campaign_get(org=self.org, campaign_id=campaign_id)))
 
     @extend_schema(
         summary="Update a campaign",
@@ -184,10 +182,20 @@ class _CampaignActionApi(V1Api):
         return Response(CampaignSerializer.render(type(self).perform(campaign=campaign)))
 
 
-def _action_schema(summary: str, out: type[serializers.Serializer], *statuses: int, description: str = "", codes: str = "invalid_value") -> Any:  # fmt: skip
+def _action_schema(
+    summary: str, out: type[serializers.Serializer], *statuses: int, description: str = "", codes: str = "invalid_value"
+) -> Any:
     """The schema of a lifecycle action: no body, the object back."""
-    operation_id = "".join(word.capitalize() if i else word for i, word in enumerate(summary.split()) if word not in ("a", "an"))  # fmt: skip
-    return extend_schema(summary=summary, operation_id=operation_id, description=description, request=None, responses={200: out, **errors(*statuses, codes=codes)})  # fmt: skip
+    operation_id = "".join(
+        word.capitalize() if i else word for i, word in enumerate(summary.split()) if word not in ("a", "an")
+    )
+    return extend_schema(
+        summary=summary,
+        operation_id=operation_id,
+        description=description,
+        request=None,
+        responses={200: out, **errors(*statuses, codes=codes)},
+    )
 
 
 @extend_schema_view(
@@ -254,12 +262,8 @@ class AdGroupListCreateApi(CreateMixin):
     def post(self, request: Request) -> Response:
         def create() -> dict[str, Any]:
             data = parse(AdGroupCreateSerializer, request.data, org=self.org)
-            campaign = selectors.campaign_get(
-                org=self.org, campaign_id=data["campaign_id"], param="campaign_id"
-            )
-            return AdGroupSerializer.render(
-                services.ad_group_create(org=self.org, campaign=campaign, data=data)
-            )
+            campaign = selectors.campaign_get(org=self.org, campaign_id=data["campaign_id"], param="campaign_id")
+            return AdGroupSerializer.render(services.ad_group_create(org=self.org, campaign=campaign, data=data))
 
         return self.created(request, create)
 
@@ -271,9 +275,7 @@ class AdGroupGetUpdateApi(V1Api):
         responses={200: AdGroupSerializer, **errors(404)},
     )
     def get(self, request: Request, ad_group_id: str) -> Response:
-        return Response(
-            AdGroupSerializer.render(selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id))
-        )
+        return Response(AdGroupSerializer.render(selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id)))
 
     @extend_schema(
         summary="Update an ad group",
@@ -340,9 +342,7 @@ class AdListCreateApi(CreateMixin):
         page = PageRequest.from_query(request.query_params)
         ad_group_id = _required_query(request, "ad_group_id")
         group = selectors.ad_group_get(org=self.org, ad_group_id=ad_group_id, param="ad_group_id")
-        return Response(
-            list_body(selectors.ad_list(org=self.org, ad_group=group, page=page), AdSerializer.render)
-        )
+        return Response(list_body(selectors.ad_list(org=self.org, ad_group=group, page=page), AdSerializer.render))
 
     @extend_schema(
         summary="Create an ad",
@@ -406,9 +406,7 @@ class AdPauseApi(_AdActionApi):
     perform = staticmethod(services.ad_pause)
 
 
-@extend_schema_view(
-    post=_action_schema("Archive an ad", AdSerializer, 404, description="Reads back as paused.")
-)
+@extend_schema_view(post=_action_schema("Archive an ad", AdSerializer, 404, description="Reads back as paused."))
 class AdArchiveApi(_AdActionApi):
     perform = staticmethod(services.ad_archive)
 

@@ -18,9 +18,7 @@ from thrad.models import ApiKey, AuditLog, Membership, Organization
 
 def membership_list(*, user: User) -> list[Membership]:
     """The user's memberships with their organizations, by organization name."""
-    return list(
-        Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")
-    )
+    return list(Membership.objects.filter(user=user).select_related("organization").order_by("organization__name"))
 
 
 def membership_get(*, user: User, org_id: str) -> Membership | None:
@@ -30,9 +28,7 @@ def membership_get(*, user: User, org_id: str) -> Membership | None:
     except ValueError:
         return None
     return (
-        Membership.objects.filter(user=user, organization__public_id=public_id)
-        .select_related("organization")
-        .first()
+        Membership.objects.filter(user=user, organization__public_id=public_id).select_related("organization").first()
     )
 
 
@@ -65,7 +61,7 @@ def api_key_get_revocable(*, org: Organization, key_id: str) -> ApiKey | None:
         public_id = uuid.UUID(str(key_id))
     except ValueError:
         return None
-    key = ApiKey.objects.filter(organization=org, public_id=public_id).exclude(status=ApiKey.Status.REVOKED).first()  # fmt: skip
+    key = ApiKey.objects.filter(organization=org, public_id=public_id).exclude(status=ApiKey.Status.REVOKED).first()
     if key is None or (key.status == ApiKey.Status.GRACE and not key.is_usable()):
         return None
     return key
@@ -83,9 +79,7 @@ class CampaignToday(NamedTuple):
     percent: int  # of the daily limit spent today, 0-100 (0 without a limit)
 
 
-def campaign_list_for_overview(
-    *, org: Organization, limit: int = 50, today: date | None = None
-) -> list[CampaignToday]:
+def campaign_list_for_overview(*, org: Organization, limit: int = 50, today: date | None = None) -> list[CampaignToday]:
     """The organization's latest campaigns with their status, review status and spend today (UTC)
     against their daily limit, as the DSP's render keeps it on the campaign row."""
     today = today or timezone.now().astimezone(UTC).date()
@@ -93,9 +87,7 @@ def campaign_list_for_overview(
     for campaign in Campaign.objects.for_org(org).order_by("-created_at", "-id")[:limit]:
         spent, daily = campaign.spend_on(today), campaign.daily_spend_limit_micros
         percent = min(100, round(100 * spent / daily)) if daily else 0
-        rows.append(
-            CampaignToday(campaign, format_money(spent), format_money(daily) if daily else None, percent)
-        )
+        rows.append(CampaignToday(campaign, format_money(spent), format_money(daily) if daily else None, percent))
     return rows
 
 

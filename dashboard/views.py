@@ -85,9 +85,14 @@ class DashboardView(View):
         return secure_page(super().dispatch(request, *args, **kwargs))
 
     def page(self, context: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
-        base = {"org": self.org, "membership": self.membership, "memberships": self.memberships,
-                "can_manage": self.membership.can_manage, "nav": self.nav,
-                "nav_url": reverse(f"dashboard:{self.nav or 'overview'}")}  # fmt: skip
+        base = {
+            "org": self.org,
+            "membership": self.membership,
+            "memberships": self.memberships,
+            "can_manage": self.membership.can_manage,
+            "nav": self.nav,
+            "nav_url": reverse(f"dashboard:{self.nav or 'overview'}"),
+        }
         return render(self.request, self.template_name, {**base, **(context or {})}, status=status)
 
     def audit_kwargs(self) -> dict[str, Any]:
@@ -175,9 +180,12 @@ class ApiKeyListView(DashboardView):
 def _remember_secret(request: HttpRequest, key: ApiKey, secret: str, action: str) -> None:
     """Hand the secret to the next page only; that page removes it from the session."""
     request.session[SESSION_SECRET] = {
-        "secret": secret, "prefix": key.display_prefix, "org": str(key.organization.public_id),
-        "action": action, "at": time.time(),
-    }  # fmt: skip
+        "secret": secret,
+        "prefix": key.display_prefix,
+        "org": str(key.organization.public_id),
+        "action": action,
+        "at": time.time(),
+    }
 
 
 class ApiKeyCreateView(DashboardView):
@@ -261,7 +269,9 @@ class SecuritySettingsView(DashboardView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = self._form(initial={"ip_allowlist": self.org.ip_allowlist})
-        return self.page({"form": form, "saved_leaves_you_out": allowlist_leaves_out(self.org.ip_allowlist, form.your_ip)})  # fmt: skip
+        return self.page(
+            {"form": form, "saved_leaves_you_out": allowlist_leaves_out(self.org.ip_allowlist, form.your_ip)}
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = self._form(data=request.POST)
@@ -269,9 +279,11 @@ class SecuritySettingsView(DashboardView):
             return self.page({"form": form}, status=400)
         if form.needs_confirmation():
             return self.page({"form": form, "confirming": True})
-        changed = organization_ip_allowlist_set(cidrs=form.cleaned_data["ip_allowlist"], **self.audit_kwargs())  # fmt: skip
+        changed = organization_ip_allowlist_set(cidrs=form.cleaned_data["ip_allowlist"], **self.audit_kwargs())
         if changed and form.leaves_out_your_ip():
-            messages.warning(request, f"IP allowlist saved. Files API calls from your address {form.your_ip} are now refused.")  # fmt: skip
+            messages.warning(
+                request, f"IP allowlist saved. Files API calls from your address {form.your_ip} are now refused."
+            )
         else:
             messages.success(request, "IP allowlist saved." if changed else "No changes to save.")
         return redirect("dashboard:security")

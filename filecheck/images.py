@@ -112,9 +112,7 @@ def pixel_cap(kind: str, jpeg: JpegFrame | None = None) -> int:
     return min(MAX_PIXELS, int(DECODE_BUDGET / per_pixel))
 
 
-def policy_check(
-    kind: str, width: int, height: int, *, frames: int = 1, jpeg: JpegFrame | None = None
-) -> None:
+def policy_check(kind: str, width: int, height: int, *, frames: int = 1, jpeg: JpegFrame | None = None) -> None:
     """Refused(TOO_MANY_PIXELS) for an image the policy does not decode; no pixel is touched."""
     pixels = width * height
     if pixels > MAX_PIXELS or decode_cost(kind, width, height, jpeg) > DECODE_BUDGET:
@@ -194,9 +192,7 @@ def _next_marker(fp: IO[bytes]) -> int | None:
 
 def _sof(body: bytes, *, progressive: bool) -> tuple[int, int, tuple[tuple[int, int], ...], bool]:
     height, width, count = int.from_bytes(body[1:3], "big"), int.from_bytes(body[3:5], "big"), body[5]
-    sampling = tuple(
-        (body[7 + 3 * i] >> 4, body[7 + 3 * i] & 0x0F) for i in range(count) if 8 + 3 * i < len(body)
-    )
+    sampling = tuple((body[7 + 3 * i] >> 4, body[7 + 3 * i] & 0x0F) for i in range(count) if 8 + 3 * i < len(body))
     return width, height, sampling, progressive
 
 
@@ -315,7 +311,10 @@ def png_stream_check(fp: IO[bytes], width: int, height: int) -> None:
         if kind != b"IHDR" or len(ihdr) != 13 or ihdr[10] != 0 or ihdr[11] != 0 or ihdr[12] > 1:
             raise _PngCorrupt("header")
         bit_depth, colour = ihdr[8], ihdr[9]
-        if colour not in _PNG_CHANNELS or (width, height) != (int.from_bytes(ihdr[:4], "big"), int.from_bytes(ihdr[4:8], "big")):  # fmt: skip
+        if colour not in _PNG_CHANNELS or (width, height) != (
+            int.from_bytes(ihdr[:4], "big"),
+            int.from_bytes(ihdr[4:8], "big"),
+        ):
             raise _PngCorrupt("header")
         schedule = _png_rows(width, height, bit_depth, colour, ihdr[12])
         kind, data = next(chunks)
@@ -360,9 +359,7 @@ class _Rows:
         return False
 
 
-def _png_inflate(
-    chunks: Iterable[tuple[bytes, bytes]], first: bytes, schedule: list[tuple[int, int]]
-) -> None:
+def _png_inflate(chunks: Iterable[tuple[bytes, bytes]], first: bytes, schedule: list[tuple[int, int]]) -> None:
     """Inflate the IDAT run starting with `first` in bounded pieces, checking the rows as they
     arrive; stop once the last row is complete (CORRUPT if the stream or the run ends first)."""
     inflater, rows = zlib.decompressobj(), _Rows(schedule)

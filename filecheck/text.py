@@ -10,9 +10,7 @@ from filecheck.streaming import CHUNK_SIZE
 from filecheck.verdict import Reason, Refused
 
 
-def text_refusal(
-    chunks: Iterable[bytes], *, what: str = "Text files", sample: bool = False
-) -> Refused | None:
+def text_refusal(chunks: Iterable[bytes], *, what: str = "Text files", sample: bool = False) -> Refused | None:
     """Why these bytes are not text (NUL bytes, not strict UTF-8), or None. With `sample` they are
     the start of a longer file, so a character cut by the end of the sample is fine."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")

@@ -14,8 +14,8 @@ class StoredFileQuerySet(models.QuerySet["StoredFile"]):
 class StoredFile(models.Model):
     """A Files API object stored at `key` (`files/<org public_id>/<uuid>_<safe name>`)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="stored_files")  # fmt: skip
-    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="stored_files")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     key = models.CharField(max_length=255, unique=True)
     filename = models.CharField(max_length=255, help_text="The name the client sent.")
     mime_type = models.CharField(max_length=40)

@@ -69,7 +69,7 @@ def page_size(raw: str | None) -> int:
     return int(raw)
 
 
-def stored_file_list(*, org: Organization, cursor: str | None, limit: int = DEFAULT_PAGE_SIZE) -> FilePage:  # fmt: skip
+def stored_file_list(*, org: Organization, cursor: str | None, limit: int = DEFAULT_PAGE_SIZE) -> FilePage:
     """A page of the organization's files, newest first, with its storage usage."""
     files = StoredFile.objects.for_org(org).order_by("-created_at", "-key")
     if cursor:

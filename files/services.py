@@ -36,7 +36,9 @@ def stored_file_key(*, org: Organization, filename: str) -> str:
     return f"files/{org.public_id}/{token}_{validation.safe_name(filename)}"
 
 
-def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: UploadedFile, accepted: Accepted) -> StoredFile:  # fmt: skip
+def stored_file_create(
+    *, org: Organization, api_key: ApiKey | None, upload: UploadedFile, accepted: Accepted
+) -> StoredFile:
     """Reserve the part's bytes, write them to storage, record the row; undo on any failure.
 
     Raises PartRejected(FilesError.QUOTA_EXCEEDED) when the part does not fit, StorageUnavailableError
@@ -53,9 +55,14 @@ def stored_file_create(*, org: Organization, api_key: ApiKey | None, upload: Upl
         undo.callback(storage.delete_quietly, key)
         with transaction.atomic():
             stored = StoredFile.objects.create(
-                organization=org, api_key=api_key, key=key, filename=upload.name or "file",
-                mime_type=accepted.mime, size=size, is_image=accepted.is_image,
-            )  # fmt: skip
+                organization=org,
+                api_key=api_key,
+                key=key,
+                filename=upload.name or "file",
+                mime_type=accepted.mime,
+                size=size,
+                is_image=accepted.is_image,
+            )
             quota.settle(reservation)
         undo.pop_all()
     return stored
@@ -66,7 +73,7 @@ def _judge(upload: UploadedFile) -> Accepted:
     return validation.judge(upload, name=upload.name or "", size=size, oversized=oversized)
 
 
-def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[UploadedFile]) -> UploadResult:  # fmt: skip
+def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[UploadedFile]) -> UploadResult:
     """Judge and store each part alone, in order. When storage fails, the parts this request
     already stored are removed again and storage_unavailable propagates (nothing charged).
     """
@@ -74,7 +81,9 @@ def files_upload(*, org: Organization, api_key: ApiKey | None, uploads: list[Upl
     try:
         for upload in uploads:
             try:
-                result.uploaded.append(stored_file_create(org=org, api_key=api_key, upload=upload, accepted=_judge(upload)))  # fmt: skip
+                result.uploaded.append(
+                    stored_file_create(org=org, api_key=api_key, upload=upload, accepted=_judge(upload))
+                )
             except PartRejected as rejected:
                 result.errors.append((upload.name or "", rejected))
     except PlatformError.STORAGE_UNAVAILABLE.exc:

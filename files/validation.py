@@ -26,10 +26,18 @@ TEXT_TYPES = frozenset({"text/csv", "text/markdown", "text/plain"})
 
 # Accepted extension -> the MIME type the bytes must turn out to be.
 ACCEPTED: dict[str, str] = {
-    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-    "webp": "image/webp", "pdf": "application/pdf", "json": "application/json",
-    "csv": "text/csv", "md": "text/markdown", "markdown": "text/markdown", "txt": "text/plain",
-}  # fmt: skip
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "csv": "text/csv",
+    "md": "text/markdown",
+    "markdown": "text/markdown",
+    "txt": "text/plain",
+}
 
 # Refused whatever the bytes, wherever they stand among the name's dotted parts.
 BLOCKED = frozenset(
@@ -169,9 +177,7 @@ def detect(fp: IO[bytes], expected: str) -> str:
         if kind == "PDF":
             return "application/pdf"
         if kind is not None:
-            raise PartRejected(
-                FilesError.TYPE_MISMATCH, f"The bytes are {kind}, not what the file name says."
-            )
+            raise PartRejected(FilesError.TYPE_MISMATCH, f"The bytes are {kind}, not what the file name says.")
         if expected == "application/json":
             filecheck.json_check(fp)
             return expected
@@ -180,9 +186,7 @@ def detect(fp: IO[bytes], expected: str) -> str:
             return expected
     except filecheck.Refused as refused:
         raise PartRejected.from_refused(refused) from refused
-    raise PartRejected(
-        FilesError.INVALID_FILE, "The bytes are not a readable file of the type its name says."
-    )
+    raise PartRejected(FilesError.INVALID_FILE, "The bytes are not a readable file of the type its name says.")
 
 
 def judge(fp: IO[bytes], *, name: str, size: int, oversized: bool = False) -> Accepted:
@@ -190,5 +194,5 @@ def judge(fp: IO[bytes], *, name: str, size: int, oversized: bool = False) -> Ac
     expected = check_name_and_size(name, size, oversized=oversized)
     detected = detect(fp, expected)
     if detected != expected:
-        raise PartRejected(FilesError.TYPE_MISMATCH, f"The bytes are {detected} but the file name says {expected}.")  # fmt: skip
+        raise PartRejected(FilesError.TYPE_MISMATCH, f"The bytes are {detected} but the file name says {expected}.")
     return Accepted(mime=detected, is_image=detected.startswith("image/"))

@@ -65,7 +65,9 @@ class FilesUsageSerializer(serializers.Serializer):
 class FilesListSerializer(serializers.Serializer):
     files = FilesListedSerializer(many=True)
     usage = FilesUsageSerializer()
-    nextCursor = serializers.CharField(allow_null=True, help_text="Pass as ?cursor= for the next page; null on the last page.")  # noqa: N815  # fmt: skip
+    nextCursor = serializers.CharField(
+        allow_null=True, help_text="Pass as ?cursor= for the next page; null on the last page."
+    )  # noqa: N815
 
 
 class _FilesErrorBody(serializers.Serializer):
@@ -88,15 +90,19 @@ def _error(description: str) -> OpenApiResponse:
 
 AUTH_ERRORS = {
     401: _error("`auth_required` (no key sent) or `invalid_api_key` (malformed, unknown, revoked or expired)."),
-    403: _error("`account_suspended` (the organization is suspended), then `ip_not_allowed` (the caller's "
-                "address is outside the organization's IP allowlist; behind a proxy listed in "
-                "TRUSTED_PROXY_CIDRS the right-most untrusted X-Forwarded-For hop is the caller)."),
-    503: _error("`storage_unavailable`: the object store cannot be reached or answers too slowly; nothing "
-                "was changed or charged. `service_unavailable`: the database or the rate-limit store is "
-                "down, or this server is at its bound for large bodies or downloads; with Retry-After, "
-                "answered within seconds."),
-}  # fmt: skip
-NOT_FOUND = _error("`not_found`: no such file in your organization (another organization's key answers the same).")  # fmt: skip
+    403: _error(
+        "`account_suspended` (the organization is suspended), then `ip_not_allowed` (the caller's "
+        "address is outside the organization's IP allowlist; behind a proxy listed in "
+        "TRUSTED_PROXY_CIDRS the right-most untrusted X-Forwarded-For hop is the caller)."
+    ),
+    503: _error(
+        "`storage_unavailable`: the object store cannot be reached or answers too slowly; nothing "
+        "was changed or charged. `service_unavailable`: the database or the rate-limit store is "
+        "down, or this server is at its bound for large bodies or downloads; with Retry-After, "
+        "answered within seconds."
+    ),
+}
+NOT_FOUND = _error("`not_found`: no such file in your organization (another organization's key answers the same).")
 
 UPLOAD_DESCRIPTION = f"""
 One to five `multipart/form-data` parts named `files`. Each part is judged alone, in order; valid
@@ -134,7 +140,7 @@ class FileUploadApi(FilesApiBase):
             200: OpenApiResponse(
                 FilesUploadResultSerializer,
                 description="At least one file was stored; `errors` lists the parts that were not.",
-            ),  # fmt: skip
+            ),
             400: OpenApiResponse(
                 PolymorphicProxySerializer(
                     component_name="FilesUploadFailure",
@@ -148,16 +154,19 @@ class FileUploadApi(FilesApiBase):
             **AUTH_ERRORS,
             413: _error("`request_too_large`: the body is over 50 MB; nothing was stored."),
             415: _error("`unsupported_media_type`: the body is not multipart/form-data."),
-            429: _error(
-                "`rate_limited`: over 10 requests per minute for this organization; see `Retry-After`."
-            ),  # fmt: skip
+            429: _error("`rate_limited`: over 10 requests per minute for this organization; see `Retry-After`."),
         },
     )
     def post(self, request: Request) -> Response:
         result = services.files_upload(org=self.org, api_key=self.api_key, uploads=files_parts(request))
-        body: dict = {"success": bool(result.uploaded), "uploaded": FilesUploadedSerializer(result.uploaded, many=True).data}  # fmt: skip
+        body: dict = {
+            "success": bool(result.uploaded),
+            "uploaded": FilesUploadedSerializer(result.uploaded, many=True).data,
+        }
         if result.errors:
-            body["errors"] = [{"filename": name, "code": e.error.code, "message": e.message} for name, e in result.errors]  # fmt: skip
+            body["errors"] = [
+                {"filename": name, "code": e.error.code, "message": e.message} for name, e in result.errors
+            ]
         return Response(body, status=200 if result.uploaded else 400)
 
 
@@ -194,12 +203,14 @@ class FileListApi(FilesApiBase):
     )
     def get(self, request: Request) -> Response:
         limit = selectors.page_size(request.query_params.get("limit"))
-        page = selectors.stored_file_list(org=self.org, cursor=request.query_params.get("cursor"), limit=limit)  # fmt: skip
-        return Response({
-            "files": FilesListedSerializer(page.files, many=True).data,
-            "usage": {"usedBytes": page.used_bytes, "quotaBytes": page.quota_bytes},
-            "nextCursor": page.next_cursor,
-        })  # fmt: skip
+        page = selectors.stored_file_list(org=self.org, cursor=request.query_params.get("cursor"), limit=limit)
+        return Response(
+            {
+                "files": FilesListedSerializer(page.files, many=True).data,
+                "usage": {"usedBytes": page.used_bytes, "quotaBytes": page.quota_bytes},
+                "nextCursor": page.next_cursor,
+            }
+        )
 
 
 def served_type(mime: str) -> str:
@@ -218,9 +229,7 @@ class FileDetailApi(FilesApiBase):
         "`text/plain; charset=utf-8`), `Content-Disposition: attachment` with the safe stored name, "
         "and `X-Content-Type-Options: nosniff`.",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file's bytes."
-            ),  # fmt: skip
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes."),
             **AUTH_ERRORS,
             404: NOT_FOUND,
         },
@@ -233,7 +242,7 @@ class FileDetailApi(FilesApiBase):
         except BaseException:
             release()
             raise
-        response = StreamingHttpResponse(selectors.chunks(stream), content_type=served_type(stored.mime_type))  # fmt: skip
+        response = StreamingHttpResponse(selectors.chunks(stream), content_type=served_type(stored.mime_type))
         bounds.held_until_closed(response, release)
         response["Content-Length"] = str(stored.size)
         response["Content-Disposition"] = f'attachment; filename="{stored.stored_name}"'

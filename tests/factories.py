@@ -58,7 +58,9 @@ class Actor:
 
 def make_actor(*, org_name: str, username: str, role: str, with_key: bool = True) -> Actor:
     user = get_user_model().objects.create_user(username, f"{username}@example.com", "pw-123456789")
-    org = Organization.objects.filter(name=org_name).first() or organization_create(name=org_name, domain=f"{org_name.lower()}.example")  # fmt: skip
+    org = Organization.objects.filter(name=org_name).first() or organization_create(
+        name=org_name, domain=f"{org_name.lower()}.example"
+    )
     Membership.objects.create(user=user, organization=org, role=role)
     key, secret = (None, None)
     if with_key:
@@ -81,8 +83,16 @@ def campaign(org: Organization, **fields: Any) -> Campaign:
         return Campaign.objects.create(organization=org, **values)
 
 
-def ad_group(camp: Campaign, *, hints: list[str] | None = None, max_bid_micros: int = 7_500_000, **fields: Any) -> AdGroup:  # fmt: skip
-    values = {"name": "Runners", "context_hints": hints or [], "max_bid_micros": max_bid_micros, "status": Status.ACTIVE, **fields}  # fmt: skip
+def ad_group(
+    camp: Campaign, *, hints: list[str] | None = None, max_bid_micros: int = 7_500_000, **fields: Any
+) -> AdGroup:
+    values = {
+        "name": "Runners",
+        "context_hints": hints or [],
+        "max_bid_micros": max_bid_micros,
+        "status": Status.ACTIVE,
+        **fields,
+    }
     with committed():
         return AdGroup.objects.create(organization=camp.organization, campaign=camp, **values)
 

@@ -40,7 +40,7 @@ admin.site.index_title = "Platform administration"
 
 def staff_audit(request: HttpRequest) -> dict[str, Any]:
     """The who and from-where of an audit entry made in the admin."""
-    return {"by_user": request.user, "actor_label": f"{request.user.get_username()} (staff)", "ip": request_ip(request)}  # fmt: skip
+    return {"by_user": request.user, "actor_label": f"{request.user.get_username()} (staff)", "ip": request_ip(request)}
 
 
 class MembershipInline(admin.TabularInline):
@@ -100,9 +100,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     def storage_quota(self, org: Organization) -> str:
         return filesizeformat(org.storage_quota_bytes)
 
-    def save_model(
-        self, request: HttpRequest, obj: Organization, form: forms.ModelForm, change: bool
-    ) -> None:
+    def save_model(self, request: HttpRequest, obj: Organization, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)  # inside the admin's transaction
         if not change:
             audit_log_record(
@@ -110,14 +108,24 @@ class OrganizationAdmin(admin.ModelAdmin):
             )
             return
         if "storage_quota_bytes" in form.changed_data:
-            audit_log_record(org=obj, action=AuditLog.Action.ORGANIZATION_QUOTA, target=f"{obj.storage_quota_bytes} bytes", **staff_audit(request))  # fmt: skip
+            audit_log_record(
+                org=obj,
+                action=AuditLog.Action.ORGANIZATION_QUOTA,
+                target=f"{obj.storage_quota_bytes} bytes",
+                **staff_audit(request),
+            )
         if "ip_allowlist" in form.changed_data:
-            audit_log_record(org=obj, action=AuditLog.Action.ORGANIZATION_IP_ALLOWLIST, target=allowlist_summary(obj.ip_allowlist), **staff_audit(request))  # fmt: skip
+            audit_log_record(
+                org=obj,
+                action=AuditLog.Action.ORGANIZATION_IP_ALLOWLIST,
+                target=allowlist_summary(obj.ip_allowlist),
+                **staff_audit(request),
+            )
 
     @admin.action(description="Suspend selected organizations")
     def suspend_organizations(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
         count = sum(organization_suspend(org=org, **staff_audit(request)) for org in queryset)
-        self.message_user(request, f"{count} organization(s) suspended; their API keys now get 403 account_suspended.")  # fmt: skip
+        self.message_user(request, f"{count} organization(s) suspended; their API keys now get 403 account_suspended.")
 
     @admin.action(description="Lift the suspension of selected organizations")
     def unsuspend_organizations(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
@@ -134,11 +142,20 @@ class IssueKeyForm(forms.Form):
 class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are issued here (the secret is shown once), rotated and revoked; never edited or deleted."""
 
-    list_display = ["key_prefix", "organization", "status", "created_at", "last_used_at", "expires_at", "revoked_at"]  # fmt: skip
+    list_display = ["key_prefix", "organization", "status", "created_at", "last_used_at", "expires_at", "revoked_at"]
     list_filter = ["status"]
     search_fields = ["prefix", "organization__name"]
     list_select_related = ["organization"]
-    fields = readonly_fields = ("key_prefix", "organization", "status", "created_by", "created_at", "last_used_at", "expires_at", "revoked_at")  # fmt: skip
+    fields = readonly_fields = (
+        "key_prefix",
+        "organization",
+        "status",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     actions = ["rotate_keys", "revoke_keys"]
 
     @admin.display(description="key", ordering="prefix")
@@ -152,7 +169,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         secret = path("new-secret/", self.admin_site.admin_view(self.secret_view), name="thrad_apikey_secret")
         return [secret, *super().get_urls()]
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = IssueKeyForm(request.POST or None)
@@ -161,18 +178,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
             try:
                 key, secret = api_key_create(org=org, expires_at=expires_at, **staff_audit(request))
             except V1Error.ACTIVE_KEY_EXISTS.exc as exc:
-                form.add_error(
-                    "organization", f"{exc.message} (select its key in the list and use “Rotate”.)"
-                )
+                form.add_error("organization", f"{exc.message} (select its key in the list and use “Rotate”.)")
             else:
                 return self._show_secrets(request, [(key, secret)])
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": "Issue an API key"}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Issue an API key",
+        }
         return TemplateResponse(request, "admin/thrad/apikey/issue.html", context)
 
     def _show_secrets(self, request: HttpRequest, issued: list[tuple[ApiKey, str]]) -> HttpResponseRedirect:
         request.session[SESSION_SECRETS] = [
-            {"org": key.organization.name, "prefix": key.display_prefix, "secret": secret}
-            for key, secret in issued
+            {"org": key.organization.name, "prefix": key.display_prefix, "secret": secret} for key, secret in issued
         ]
         return redirect("admin:thrad_apikey_secret")
 
@@ -180,16 +199,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
         """Shows the secrets just issued, once: they leave the session as the page renders."""
         shown = request.session.pop(SESSION_SECRETS, None)
         if not shown:
-            self.message_user(request, "A key's secret is shown only once, right after it is issued.", messages.WARNING)  # fmt: skip
+            self.message_user(request, "A key's secret is shown only once, right after it is issued.", messages.WARNING)
             return redirect("admin:thrad_apikey_changelist")
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "shown": shown, "title": "New API key secrets"}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "shown": shown,
+            "title": "New API key secrets",
+        }
         return TemplateResponse(request, "admin/thrad/apikey/secret.html", context)
 
     @admin.action(description="Rotate selected active keys (new secrets shown once)")
     def rotate_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> HttpResponse | None:
-        active = [
-            key for key in queryset.select_related("organization") if key.status == ApiKey.Status.ACTIVE
-        ]
+        active = [key for key in queryset.select_related("organization") if key.status == ApiKey.Status.ACTIVE]
         if not active:
             self.message_user(request, "Only active keys can be rotated.", messages.WARNING)
             return None
@@ -200,9 +222,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> HttpResponse | None:
         keys = [key for key in queryset.select_related("organization") if key.status != ApiKey.Status.REVOKED]
         if request.POST.get("post") != "yes":
-            context = {**self.admin_site.each_context(request), "opts": self.opts, "keys": keys,
-                       "queryset": queryset, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                       "title": "Revoke API keys?"}  # fmt: skip
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "keys": keys,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "title": "Revoke API keys?",
+            }
             return TemplateResponse(request, "admin/thrad/apikey/revoke_confirmation.html", context)
         revoked = 0
         for key in keys:

@@ -97,7 +97,7 @@ class RateLimitedApi(APIView):
             if not decision.allowed:
                 raise self.rate_limit_error(headers={"Retry-After": str(decision.retry_after)})
 
-    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:  # fmt: skip
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         decision = getattr(request, "_rate_limit_decision", None)
         if decision is not None:
             for name, value in decision.headers().items():

@@ -20,6 +20,4 @@ class ThradConfig(AppConfig):
 
         for model in (ApiKey, Organization):
             post_save.connect(keycache.on_save, sender=model, dispatch_uid=f"keycache-save-{model.__name__}")
-            post_delete.connect(
-                keycache.on_delete, sender=model, dispatch_uid=f"keycache-delete-{model.__name__}"
-            )
+            post_delete.connect(keycache.on_delete, sender=model, dispatch_uid=f"keycache-delete-{model.__name__}")

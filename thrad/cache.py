@@ -76,7 +76,19 @@ class PooledRedisCacheClient(RedisCacheClient):
         return client
 
 
-_OPERATIONS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear")  # fmt: skip
+_OPERATIONS = (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+)
 
 
 def guarded(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -122,9 +134,7 @@ class GuardedRedisCache(RedisCache):
             script = _scripts[id(client)] = client.register_script(_SET_THEN_GET)
         serializer = self._cache._serializer  # type: ignore[attr-defined]
         seconds = self.get_backend_timeout(timeout)
-        raw = guarded(
-            script, keys=[key, other], args=[serializer.dumps(value), -1 if seconds is None else seconds]
-        )
+        raw = guarded(script, keys=[key, other], args=[serializer.dumps(value), -1 if seconds is None else seconds])
         return None if raw is None else serializer.loads(raw)
 
 

@@ -107,7 +107,7 @@ def deadline(connection: Any) -> Iterator[None]:
         _watchdog.disarm(token)
 
 
-def _deadline_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:  # fmt: skip
+def _deadline_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
     if _timeout.get():
         dependencies.breaker("database").before()  # another request just found the database hung
     with deadline(context["connection"]):

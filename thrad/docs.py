@@ -20,7 +20,9 @@ from drf_spectacular.views import SpectacularRedocView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-_BUNDLE = Path(drf_spectacular_sidecar.__file__).parent / "static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"  # fmt: skip
+_BUNDLE = (
+    Path(drf_spectacular_sidecar.__file__).parent / "static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
+)
 # `React.createElement("img", {alt: "redocly logo", ..., src: "https://cdn.redoc.ly/..."})`
 _REDOCLY_LOGO = re.compile(r'[\w$]+\.createElement\("img",\{alt:"redocly logo"[^}]*\}\)')
 _SOURCE_MAP = re.compile(r"\n//# sourceMappingURL=\S+\s*$")

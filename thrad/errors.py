@@ -67,21 +67,13 @@ _BAD = "invalid_request_error"
 _MEMBER_CLASSES: dict["ErrorCode", type["ApplicationError"]] = {}
 
 
+# fmt: off
+# The registries read as tables: one member a line, (code, status, type, message).
 class PlatformError(ErrorCode):
     """Conditions every contract family shares, with the same code in each; raised by the core."""
 
-    AUTH_REQUIRED = (
-        "auth_required",
-        401,
-        "authentication_error",
-        "Send your API key as 'Authorization: Bearer <key>'.",
-    )
-    INVALID_API_KEY = (
-        "invalid_api_key",
-        401,
-        "authentication_error",
-        "The API key is invalid, revoked or expired.",
-    )
+    AUTH_REQUIRED = ("auth_required", 401, "authentication_error", "Send your API key as 'Authorization: Bearer <key>'.")
+    INVALID_API_KEY = ("invalid_api_key", 401, "authentication_error", "The API key is invalid, revoked or expired.")
     ACCOUNT_SUSPENDED = ("account_suspended", 403, "permission_error", "This organization is suspended.")
     PERMISSION_DENIED = ("permission_denied", 403, "permission_error", "You may not do this.")
     NOT_FOUND = ("not_found", 404, "not_found_error", "No such object.")
@@ -91,18 +83,8 @@ class PlatformError(ErrorCode):
     UNSUPPORTED_MEDIA_TYPE = ("unsupported_media_type", 415, _BAD, "This Content-Type is not accepted here.")
     PARSE_ERROR = ("parse_error", 400, _BAD, "The request body could not be parsed.")
     INTERNAL_ERROR = ("internal_error", 500, "api_error", "An unexpected error occurred.")
-    SERVICE_UNAVAILABLE = (
-        "service_unavailable",
-        503,
-        "api_error",
-        "A service this request needs is unavailable; try again later.",
-    )
-    STORAGE_UNAVAILABLE = (
-        "storage_unavailable",
-        503,
-        "api_error",
-        "File storage is unavailable; nothing was stored. Try again later.",
-    )
+    SERVICE_UNAVAILABLE = ("service_unavailable", 503, "api_error", "A service this request needs is unavailable; try again later.")
+    STORAGE_UNAVAILABLE = ("storage_unavailable", 503, "api_error", "File storage is unavailable; nothing was stored. Try again later.")
 
 
 class V1Error(ErrorCode):
@@ -112,76 +94,21 @@ class V1Error(ErrorCode):
     INVALID_FILE = ("invalid_file", 400, _BAD, "The file is not a readable image.")
     FILE_TOO_LARGE = ("file_too_large", 400, _BAD, "The image is larger than 5242880 bytes (5 MB).")
     UNSUPPORTED_MIMETYPE = ("unsupported_mimetype", 400, _BAD, "Only PNG, JPEG and WebP images are accepted.")
-    INVALID_IMAGE_URL = (
-        "invalid_image_url",
-        400,
-        _BAD,
-        "image_url must be an absolute http(s) URL of a public host.",
-    )
+    INVALID_IMAGE_URL = ("invalid_image_url", 400, _BAD, "image_url must be an absolute http(s) URL of a public host.")
     IMAGE_FETCH_FAILED = ("image_fetch_failed", 400, _BAD, "The image could not be fetched.")
-    TOO_MANY_REDIRECTS = (
-        "too_many_redirects",
-        400,
-        _BAD,
-        "The image URL answered with a redirect; redirects are not followed.",
-    )
-    CAMPAIGN_NOT_APPROVED = (
-        "campaign_not_approved",
-        400,
-        _BAD,
-        "This campaign cannot be activated until staff approve it.",
-    )
-    IDEMPOTENCY_KEY_REUSED = (
-        "idempotency_key_reused",
-        400,
-        _BAD,
-        "This Idempotency-Key was already used with a different request body.",
-    )
-    IDEMPOTENCY_KEY_IN_USE = (
-        "idempotency_key_in_use",
-        409,
-        _BAD,
-        "A request with this Idempotency-Key is in progress; retry shortly.",
-    )
+    TOO_MANY_REDIRECTS = ("too_many_redirects", 400, _BAD, "The image URL answered with a redirect; redirects are not followed.")
+    CAMPAIGN_NOT_APPROVED = ("campaign_not_approved", 400, _BAD, "This campaign cannot be activated until staff approve it.")
+    IDEMPOTENCY_KEY_REUSED = ("idempotency_key_reused", 400, _BAD, "This Idempotency-Key was already used with a different request body.")
+    IDEMPOTENCY_KEY_IN_USE = ("idempotency_key_in_use", 409, _BAD, "A request with this Idempotency-Key is in progress; retry shortly.")
     INVALID_TIME_RANGE = ("invalid_time_range", 400, _BAD, "since must be before until.")
     RANGE_TOO_WIDE = ("range_too_wide", 400, _BAD, "The time range may span at most 366 days.")
-    HOURLY_RANGE_TOO_WIDE = (
-        "hourly_range_too_wide",
-        400,
-        _BAD,
-        "With time_granularity=hourly the time range may span at most 25 hours.",
-    )
-    UNKNOWN_FIELD = (
-        "unknown_field",
-        400,
-        _BAD,
-        "Unknown field; use impressions, clicks, spend, ctr, cpm or cpc.",
-    )
-    AGGREGATION_LEVEL_TOO_HIGH = (
-        "aggregation_level_too_high",
-        400,
-        _BAD,
-        "aggregation_level must be this endpoint's scope or deeper.",
-    )
-    RATE_LIMIT_EXCEEDED = (
-        "rate_limit_exceeded",
-        429,
-        "rate_limit_error",
-        "Too many requests; retry after the time in the Retry-After header.",
-    )
+    HOURLY_RANGE_TOO_WIDE = ("hourly_range_too_wide", 400, _BAD, "With time_granularity=hourly the time range may span at most 25 hours.")
+    UNKNOWN_FIELD = ("unknown_field", 400, _BAD, "Unknown field; use impressions, clicks, spend, ctr, cpm or cpc.")
+    AGGREGATION_LEVEL_TOO_HIGH = ("aggregation_level_too_high", 400, _BAD, "aggregation_level must be this endpoint's scope or deeper.")
+    RATE_LIMIT_EXCEEDED = ("rate_limit_exceeded", 429, "rate_limit_error", "Too many requests; retry after the time in the Retry-After header.")
     # Organization settings (dashboard and admin forms) and key management.
-    ACTIVE_KEY_EXISTS = (
-        "active_key_exists",
-        409,
-        _BAD,
-        "This organization already has an active API key; rotate it instead.",
-    )
-    INVALID_IP_ALLOWLIST = (
-        "invalid_ip_allowlist",
-        400,
-        _BAD,
-        "The IP allowlist must be a list of IP networks in CIDR notation.",
-    )
+    ACTIVE_KEY_EXISTS = ("active_key_exists", 409, _BAD, "This organization already has an active API key; rotate it instead.")
+    INVALID_IP_ALLOWLIST = ("invalid_ip_allowlist", 400, _BAD, "The IP allowlist must be a list of IP networks in CIDR notation.")
 
 
 class FilesError(ErrorCode):
@@ -189,63 +116,29 @@ class FilesError(ErrorCode):
 
     NO_FILES = ("no_files", 400, _BAD, "Send one to five parts named 'files' (multipart/form-data).")
     TOO_MANY_FILES = ("too_many_files", 400, _BAD, "At most 5 files per request; nothing was stored.")
-    IP_NOT_ALLOWED = (
-        "ip_not_allowed",
-        403,
-        "permission_error",
-        "Your address is not in this organization's IP allowlist.",
-    )
-    RATE_LIMITED = (
-        "rate_limited",
-        429,
-        "rate_limit_error",
-        "Too many requests for this organization; retry after Retry-After seconds.",
-    )
-    INVALID_CURSOR = (
-        "invalid_cursor",
-        400,
-        _BAD,
-        "The cursor is not one this API returned; start again without it.",
-    )
+    IP_NOT_ALLOWED = ("ip_not_allowed", 403, "permission_error", "Your address is not in this organization's IP allowlist.")
+    RATE_LIMITED = ("rate_limited", 429, "rate_limit_error", "Too many requests for this organization; retry after Retry-After seconds.")
+    INVALID_CURSOR = ("invalid_cursor", 400, _BAD, "The cursor is not one this API returned; start again without it.")
     INVALID_LIMIT = ("invalid_limit", 400, _BAD, "limit must be a whole number from 1 to 100.")
     # Per-part codes: a part that fails is listed in `errors`, the others are stored.
-    INVALID_FILE = (
-        "invalid_file",
-        400,
-        _BAD,
-        "The file is empty, unreadable or does not decode as its type.",
-    )
+    INVALID_FILE = ("invalid_file", 400, _BAD, "The file is empty, unreadable or does not decode as its type.")
     FILE_TOO_LARGE = ("file_too_large", 400, _BAD, "The file is larger than 10 MB.")
     UNSUPPORTED_TYPE = ("unsupported_type", 400, _BAD, "This type of file is not accepted.")
     BLOCKED_EXTENSION = ("blocked_extension", 400, _BAD, "Files with this extension are never accepted.")
     TYPE_MISMATCH = ("type_mismatch", 400, _BAD, "The file's bytes and its extension disagree.")
-    QUOTA_EXCEEDED = (
-        "quota_exceeded",
-        400,
-        _BAD,
-        "The organization's storage quota has no room for this file.",
-    )
+    QUOTA_EXCEEDED = ("quota_exceeded", 400, _BAD, "The organization's storage quota has no room for this file.")
 
 
 class DspError(ErrorCode):
     """The DSP API's own conditions (spec/dsp-api.md); its body carries only the message."""
 
     INVALID_REQUEST = ("invalid_request", 400, _BAD, "The request breaks a rule of the DSP contract.")
-    PARTNER_KEY_REQUIRED = (
-        "auth_required",
-        401,
-        "authentication_error",
-        "Send the supply partner key as 'Authorization: Bearer <key>'.",
-    )
-    INVALID_PARTNER_KEY = (
-        "invalid_partner_key",
-        401,
-        "authentication_error",
-        "The supply partner key is invalid or disabled.",
-    )
+    PARTNER_KEY_REQUIRED = ("auth_required", 401, "authentication_error", "Send the supply partner key as 'Authorization: Bearer <key>'.")
+    INVALID_PARTNER_KEY = ("invalid_partner_key", 401, "authentication_error", "The supply partner key is invalid or disabled.")
     BID_NOT_FOUND = ("bid_not_found", 404, "not_found_error", "Unknown or expired bid id.")
     CLICK_NOT_FOUND = ("click_not_found", 404, "not_found_error", "Unknown or expired click link.")
     REALIZED_PRICE_ABOVE_BID = ("realized_price_above_bid", 400, _BAD, "realizedPrice is above the bid.")
+# fmt: on
 
 
 class ApplicationError(drf.APIException):
@@ -342,7 +235,7 @@ def _log_if_unexpected(exc: BaseException, error: ApplicationError, request: Any
 
 
 def v1_body(error: ApplicationError) -> dict[str, Any]:
-    return {"error": {"message": error.message, "type": error.type, "param": error.param, "code": error.code}}  # fmt: skip
+    return {"error": {"message": error.message, "type": error.type, "param": error.param, "code": error.code}}
 
 
 def files_body(error: ApplicationError) -> dict[str, Any]:
@@ -353,7 +246,9 @@ def dsp_body(error: ApplicationError) -> dict[str, Any]:
     return {"error": error.message}
 
 
-def _handler(render: Callable[[ApplicationError], dict[str, Any]], *, down: ErrorCode | None = None) -> Callable[..., Response]:  # fmt: skip
+def _handler(
+    render: Callable[[ApplicationError], dict[str, Any]], *, down: ErrorCode | None = None
+) -> Callable[..., Response]:
     """`down`: the error a dependency failure becomes in this family (default 503)."""
 
     def handle(exc: Exception, context: dict[str, Any]) -> Response:
@@ -400,9 +295,7 @@ def error_response(request: HttpRequest, error: ApplicationError) -> HttpRespons
     """`error` in the shape of the request's API family (plain text outside the APIs)."""
     render = _body_for_path(request.path)
     if render is None:
-        response: HttpResponse = HttpResponse(
-            error.message, status=error.status_code, content_type="text/plain"
-        )
+        response: HttpResponse = HttpResponse(error.message, status=error.status_code, content_type="text/plain")
     else:
         response = JsonResponse(render(error), status=error.status_code)
     for name, value in error.headers.items():

@@ -82,9 +82,7 @@ class CompiledFirst(Generic[M]):
 _INSERTS: dict[tuple[Any, ...], tuple[str, list[Field]]] = {}
 
 
-def insert(
-    model: type[Model], values: dict[str, Any], *, wait_for_flush: bool = True, using: str = "default"
-) -> None:
+def insert(model: type[Model], values: dict[str, Any], *, wait_for_flush: bool = True, using: str = "default") -> None:
     """INSERT one row as `save(force_insert=True)` would (`values` by attname; every other column
     its field's default), its SQL built once per model and set of columns: without the model
     instance, the signals and the compile (about 0.3 ms of CPU each time).

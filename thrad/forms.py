@@ -25,7 +25,9 @@ def cidr_lines_parse(text: str) -> tuple[list[str], list[str]]:
             (network,) = parse_networks([line])
         except ValueError:
             shown = line if len(line) <= 60 else line[:57] + "..."
-            errors.append(f"Line {number}: “{shown}” is not an IP address or network in CIDR notation (e.g. 203.0.113.0/24).")  # fmt: skip
+            errors.append(
+                f"Line {number}: “{shown}” is not an IP address or network in CIDR notation (e.g. 203.0.113.0/24)."
+            )
             continue
         if str(network) not in networks:
             networks.append(str(network))

@@ -83,9 +83,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     results: dict[str, str] = {}
     threads = [
         # each in a copy of this request's context: its queries get the request's deadline too
-        threading.Thread(
-            target=contextvars.copy_context().run, args=(_run, name, check, results), daemon=True
-        )
+        threading.Thread(target=contextvars.copy_context().run, args=(_run, name, check, results), daemon=True)
         for name, check in CHECKS.items()
     ]
     for thread in threads:

@@ -107,9 +107,7 @@ class SiteMiddleware:
             response.headers["Content-Length"] = str(len(response.content))
         return response
 
-    def _process_view(
-        self, request: HttpRequest, view: Callable, args: Any, kwargs: Any
-    ) -> HttpResponse | None:
+    def _process_view(self, request: HttpRequest, view: Callable, args: Any, kwargs: Any) -> HttpResponse | None:
         if is_api_path(request.path_info):
             return None
         for hook in self._view_hooks:
@@ -149,5 +147,7 @@ def check_site_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         return errors
     for path in _ADMIN_NEEDS:
         if path not in settings.SITE_MIDDLEWARE:
-            errors.append(Error(f"'{path}' must be in SITE_MIDDLEWARE for the admin and the dashboard.", id="thrad.E001"))  # fmt: skip
+            errors.append(
+                Error(f"'{path}' must be in SITE_MIDDLEWARE for the admin and the dashboard.", id="thrad.E001")
+            )
     return errors

@@ -50,9 +50,7 @@ class Organization(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(storage_used_bytes__gte=0), name="org_storage_used_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(storage_used_bytes__gte=0), name="org_storage_used_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -71,9 +69,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
@@ -120,9 +116,7 @@ class ApiKey(models.Model):
             models.UniqueConstraint(
                 fields=["organization"], condition=Q(status="active"), name="one_active_key_per_org"
             ),
-            models.UniqueConstraint(
-                fields=["organization"], condition=Q(status="grace"), name="one_grace_key_per_org"
-            ),
+            models.UniqueConstraint(fields=["organization"], condition=Q(status="grace"), name="one_grace_key_per_org"),
         ]
 
     def __str__(self) -> str:

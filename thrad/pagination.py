@@ -91,8 +91,7 @@ def keyset_page(queryset: QuerySet, request: PageRequest, *, cursor_field: str =
         forward_is_less = descending != backwards
         op = "lt" if forward_is_less else "gt"
         queryset = queryset.filter(
-            Q(**{f"created_at__{op}": row["created_at"]})
-            | Q(created_at=row["created_at"], **{f"pk__{op}": row["pk"]})  # fmt: skip
+            Q(**{f"created_at__{op}": row["created_at"]}) | Q(created_at=row["created_at"], **{f"pk__{op}": row["pk"]})
         )
     walk_descending = descending != backwards
     ordering = ("-created_at", "-pk") if walk_descending else ("created_at", "pk")
@@ -135,9 +134,7 @@ LIST_PARAMETERS: Sequence[OpenApiParameter] = (
         description="A `first_id` of this list: the objects that precede it. Not with `after` (400 "
         "invalid_value, param `before`); an id that is not in this list is 400 invalid_value.",
     ),
-    OpenApiParameter(
-        "order", OpenApiTypes.STR, enum=list(ORDERS), description="By creation time; default `desc`."
-    ),
+    OpenApiParameter("order", OpenApiTypes.STR, enum=list(ORDERS), description="By creation time; default `desc`."),
 )
 
 

@@ -150,9 +150,7 @@ class SqlCounter:
         table = q(RateLimitCounter._meta.db_table)
         with connection.cursor() as cursor:
             for key in keys:
-                cursor.execute(
-                    f"UPDATE {table} SET {q('count')} = {q('count')} - 1 WHERE {q('key')} = %s", [key]
-                )  # noqa: S608
+                cursor.execute(f"UPDATE {table} SET {q('count')} = {q('count')} - 1 WHERE {q('key')} = %s", [key])  # noqa: S608
 
 
 @lru_cache(maxsize=4)
@@ -167,9 +165,7 @@ def counter() -> Counter:
 def _window(limit: Limit, ident: str, now: float) -> tuple[str, int]:
     """The counter key of `ident` in the window holding `now`, and when that window ends."""
     window = int(now // limit.window_seconds)
-    return f"{settings.RATE_LIMIT_KEY_PREFIX}:{limit.scope}:{ident}:{window}", (
-        window + 1
-    ) * limit.window_seconds
+    return f"{settings.RATE_LIMIT_KEY_PREFIX}:{limit.scope}:{ident}:{window}", (window + 1) * limit.window_seconds
 
 
 def _decision(limit: Limit, count: int, reset_at: int, now: float) -> Decision:
@@ -197,15 +193,13 @@ class Hits:
     version: str | None  # the version key's value when asked for (with Redis), else None
 
 
-def hit_all(
-    limits: Sequence[Limit], ident: str, *, version_key: str | None = None, now: float | None = None
-) -> Hits:
+def hit_all(limits: Sequence[Limit], ident: str, *, version_key: str | None = None, now: float | None = None) -> Hits:
     """Count one request for `ident` against each limit in order, stopping at the first that
     refuses; with `version_key` (Redis only) also read that key, created when missing, in the
     same atomic step. One round trip on Redis whatever the number of limits."""
     now = time.time() if now is None else now
     windows = [_window(limit, ident, now) for limit in limits]
-    counters = [(key, reset_at + 60, limit.limit) for (key, reset_at), limit in zip(windows, limits, strict=True)]  # fmt: skip
+    counters = [(key, reset_at + 60, limit.limit) for (key, reset_at), limit in zip(windows, limits, strict=True)]
     if not counters and version_key is None:
         return Hits([], [], None)
     counts, version = counter().increment_all(counters, version_key, secrets.token_hex(8))

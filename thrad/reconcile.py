@@ -87,9 +87,13 @@ def _release_stale_reservations(cutoff: datetime, report: Report) -> None:
         if report.dry_run or quota.release(reservation):
             report.reservations_released += 1
             report.bytes_released += reservation.size
-            report.note("gave back %d bytes of organization %d reserved at %s for %s (never recorded)",
-                        reservation.size, reservation.organization_id, reservation.created_at.isoformat(),
-                        reservation.name)  # fmt: skip
+            report.note(
+                "gave back %d bytes of organization %d reserved at %s for %s (never recorded)",
+                reservation.size,
+                reservation.organization_id,
+                reservation.created_at.isoformat(),
+                reservation.name,
+            )
 
 
 def _batches(items: Iterable[storage.StoredObject], size: int) -> Iterator[list[storage.StoredObject]]:
@@ -104,7 +108,7 @@ def _delete_unreferenced(prefix: str, referenced: Referenced, cutoff: datetime, 
         if not old:
             continue
         names = [obj.name for obj in old]
-        kept = referenced(names) | set(StorageReservation.objects.filter(name__in=names).values_list("name", flat=True))  # fmt: skip
+        kept = referenced(names) | set(StorageReservation.objects.filter(name__in=names).values_list("name", flat=True))
         for obj in old:
             if obj.name in kept:
                 continue
@@ -112,8 +116,9 @@ def _delete_unreferenced(prefix: str, referenced: Referenced, cutoff: datetime, 
                 storage.delete(obj.name)
             report.objects_deleted += 1
             report.bytes_deleted += obj.size
-            report.note("deleted %s (%d bytes, stored %s): no row refers to it", obj.name, obj.size,
-                        obj.modified_at.isoformat())  # fmt: skip
+            report.note(
+                "deleted %s (%d bytes, stored %s): no row refers to it", obj.name, obj.size, obj.modified_at.isoformat()
+            )
 
 
 def _with_usage() -> QuerySet[Organization]:
@@ -144,5 +149,9 @@ def _correct_usage(report: Report) -> None:
             if not report.dry_run:
                 Organization.objects.filter(pk=org_id).update(storage_used_bytes=row[1])
         report.usage_corrected += 1
-        report.note("organization %d usage %d → %d bytes (the sum of its stored files and live reservations)",
-                    org_id, row[0], row[1])  # fmt: skip
+        report.note(
+            "organization %d usage %d → %d bytes (the sum of its stored files and live reservations)",
+            org_id,
+            row[0],
+            row[1],
+        )

@@ -39,10 +39,7 @@ class ApiKeyHeaderScheme(OpenApiAuthenticationExtension):
 
 def v1_error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """OpenAPI responses for /v1 failures: the bare error object, with what each status means."""
-    return {
-        status: OpenApiResponse(V1ErrorSerializer, description=V1_STATUS_MEANING[status])
-        for status in statuses
-    }
+    return {status: OpenApiResponse(V1ErrorSerializer, description=V1_STATUS_MEANING[status]) for status in statuses}
 
 
 class _V1ErrorBody(serializers.Serializer):
@@ -55,7 +52,7 @@ class _V1ErrorBody(serializers.Serializer):
             "not_found_error",
             "rate_limit_error",
             "api_error",
-        ]  # fmt: skip
+        ]
     )
     param = serializers.CharField(allow_null=True)
     code = serializers.CharField()
@@ -96,9 +93,7 @@ class InternalErrorAutoSchema(AutoSchema):
     def get_operation(self, path, path_regex, path_prefix, method, registry):  # type: ignore[no-untyped-def]
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is not None:
-            serializer = (
-                import_string(self.error_body) if isinstance(self.error_body, str) else self.error_body
-            )
+            serializer = import_string(self.error_body) if isinstance(self.error_body, str) else self.error_body
             body = self.resolve_serializer(serializer, "response")
             for status, description in self.error_descriptions.items():
                 operation["responses"].setdefault(

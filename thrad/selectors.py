@@ -7,9 +7,7 @@ from thrad import keys
 from thrad.fastquery import CompiledFirst
 from thrad.models import ApiKey
 
-_key_by_prefix = CompiledFirst(
-    lambda prefix: ApiKey.objects.select_related("organization").filter(prefix=prefix)
-)
+_key_by_prefix = CompiledFirst(lambda prefix: ApiKey.objects.select_related("organization").filter(prefix=prefix))
 
 
 def api_key_authenticate(*, secret: str, kind: str = "ak") -> ApiKey | None:

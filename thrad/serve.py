@@ -20,22 +20,36 @@ BIN = Path(sys.executable).parent
 def commands(env: dict[str, str]) -> dict[str, list[str]]:
     port = env.get("PORT", "8000")
     found = {
-        "web": [str(BIN / "gunicorn"), "thrad.wsgi:application", "-c", str(BASE_DIR / "gunicorn.conf.py"),
-                "-b", f"127.0.0.1:{port}"],
-    }  # fmt: skip
+        "web": [
+            str(BIN / "gunicorn"),
+            "thrad.wsgi:application",
+            "-c",
+            str(BASE_DIR / "gunicorn.conf.py"),
+            "-b",
+            f"127.0.0.1:{port}",
+        ],
+    }
     if env.get("CELERY_BROKER_URL"):
-        found["worker"] = [str(BIN / "celery"), "-A", "thrad", "worker", "-B", "--loglevel", "INFO",
-                           "--without-gossip", "--without-mingle",
-                           "--schedule", str(BASE_DIR / ".celerybeat-schedule")]  # fmt: skip
+        found["worker"] = [
+            str(BIN / "celery"),
+            "-A",
+            "thrad",
+            "worker",
+            "-B",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--schedule",
+            str(BASE_DIR / ".celerybeat-schedule"),
+        ]
     return found
 
 
 def main() -> int:
     env = dict(os.environ)
     procs = {name: subprocess.Popen(cmd, cwd=BASE_DIR, env=env) for name, cmd in commands(env).items()}
-    print(
-        f"serving http://127.0.0.1:{env.get('PORT', '8000')} ({', '.join(procs)}); Ctrl-C stops", flush=True
-    )
+    print(f"serving http://127.0.0.1:{env.get('PORT', '8000')} ({', '.join(procs)}); Ctrl-C stops", flush=True)
     stopping = False
 
     def stop(signum: int, frame: object) -> None:

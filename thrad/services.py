@@ -45,7 +45,7 @@ def audit_log_record(
     )
 
 
-def organization_create(*, name: str, domain: str = "", owner: User | None = None) -> Organization:  # fmt: skip
+def organization_create(*, name: str, domain: str = "", owner: User | None = None) -> Organization:
     """Create an organization, with `owner` as its owner member when given."""
     with transaction.atomic():
         org = Organization.objects.create(name=name, domain=domain)
@@ -54,7 +54,7 @@ def organization_create(*, name: str, domain: str = "", owner: User | None = Non
     return org
 
 
-def _insert_key(*, org: Organization, by_user: User | None, expires_at: datetime | None) -> tuple[ApiKey, str]:  # fmt: skip
+def _insert_key(*, org: Organization, by_user: User | None, expires_at: datetime | None) -> tuple[ApiKey, str]:
     new = keys.generate("ak")
     api_key = ApiKey.objects.create(
         organization=org, prefix=new.prefix, digest=new.digest, created_by=by_user, expires_at=expires_at
@@ -78,8 +78,14 @@ def api_key_create(
     try:
         with transaction.atomic():
             api_key, secret = _insert_key(org=org, by_user=by_user, expires_at=expires_at)
-            audit_log_record(org=org, action=AuditLog.Action.API_KEY_CREATE, target=api_key.display_prefix,
-                             by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
+            audit_log_record(
+                org=org,
+                action=AuditLog.Action.API_KEY_CREATE,
+                target=api_key.display_prefix,
+                by_user=by_user,
+                actor_label=actor_label,
+                ip=ip,
+            )
     except IntegrityError as exc:
         raise V1Error.ACTIVE_KEY_EXISTS() from exc
     return api_key, secret
@@ -110,8 +116,14 @@ def api_key_rotate(
                 old.expires_at = min(grace_until, old.expires_at or grace_until)
                 old.save(update_fields=["status", "expires_at"])
             api_key, secret = _insert_key(org=org, by_user=by_user, expires_at=None)
-            audit_log_record(org=org, action=AuditLog.Action.API_KEY_ROTATE, target=api_key.display_prefix,
-                             by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
+            audit_log_record(
+                org=org,
+                action=AuditLog.Action.API_KEY_ROTATE,
+                target=api_key.display_prefix,
+                by_user=by_user,
+                actor_label=actor_label,
+                ip=ip,
+            )
     except IntegrityError as exc:  # a concurrent rotation won the race
         raise V1Error.ACTIVE_KEY_EXISTS("Another rotation happened at the same time; try again.") from exc
     return api_key, secret
@@ -138,8 +150,14 @@ def api_key_revoke(
         api_key.status = ApiKey.Status.REVOKED
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["status", "revoked_at"])
-        audit_log_record(org=org, action=AuditLog.Action.API_KEY_REVOKE, target=api_key.display_prefix,
-                         by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
+        audit_log_record(
+            org=org,
+            action=AuditLog.Action.API_KEY_REVOKE,
+            target=api_key.display_prefix,
+            by_user=by_user,
+            actor_label=actor_label,
+            ip=ip,
+        )
     return api_key
 
 
@@ -190,8 +208,14 @@ def organization_ip_allowlist_set(
         if locked.ip_allowlist == canonical:
             return False
         Organization.objects.filter(pk=org.pk).update(ip_allowlist=canonical)
-        audit_log_record(org=org, action=AuditLog.Action.ORGANIZATION_IP_ALLOWLIST, target=allowlist_summary(canonical),
-                         by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
+        audit_log_record(
+            org=org,
+            action=AuditLog.Action.ORGANIZATION_IP_ALLOWLIST,
+            target=allowlist_summary(canonical),
+            by_user=by_user,
+            actor_label=actor_label,
+            ip=ip,
+        )
     org.ip_allowlist = canonical
     return True
 
@@ -205,31 +229,32 @@ def _suspension_changed_send(*, organization_id: int, suspended: bool) -> None:
             logger.error("organization_suspension_changed receiver %r failed", receiver, exc_info=result)
 
 
-def _suspension_set(*, org: Organization, suspended: bool, by_user: User | None, actor_label: str, ip: str | None) -> bool:  # fmt: skip
+def _suspension_set(
+    *, org: Organization, suspended: bool, by_user: User | None, actor_label: str, ip: str | None
+) -> bool:
     with transaction.atomic():
         changed = Organization.objects.filter(pk=org.pk, is_suspended=not suspended).update(
             is_suspended=suspended, suspended_at=timezone.now() if suspended else None
         )
         if changed:
-            action = (
-                AuditLog.Action.ORGANIZATION_SUSPEND if suspended else AuditLog.Action.ORGANIZATION_UNSUSPEND
-            )
-            audit_log_record(org=org, action=action, target=org.name,
-                             by_user=by_user, actor_label=actor_label, ip=ip)  # fmt: skip
-            transaction.on_commit(
-                partial(_suspension_changed_send, organization_id=org.pk, suspended=suspended)
-            )
+            action = AuditLog.Action.ORGANIZATION_SUSPEND if suspended else AuditLog.Action.ORGANIZATION_UNSUSPEND
+            audit_log_record(org=org, action=action, target=org.name, by_user=by_user, actor_label=actor_label, ip=ip)
+            transaction.on_commit(partial(_suspension_changed_send, organization_id=org.pk, suspended=suspended))
     org.refresh_from_db(fields=["is_suspended", "suspended_at"])
     return bool(changed)
 
 
-def organization_suspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
+def organization_suspend(
+    *, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None
+) -> bool:
     """Suspend the organization (its keys then get 403 account_suspended, its ads stop serving); audited,
     and `organization_suspension_changed` is sent after commit. False if it already was."""
     return _suspension_set(org=org, suspended=True, by_user=by_user, actor_label=actor_label, ip=ip)
 
 
-def organization_unsuspend(*, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None) -> bool:  # fmt: skip
+def organization_unsuspend(
+    *, org: Organization, by_user: User | None = None, actor_label: str = "", ip: str | None = None
+) -> bool:
     """Lift a suspension; audited, and `organization_suspension_changed` is sent after commit.
     False if the organization was not suspended."""
     return _suspension_set(org=org, suspended=False, by_user=by_user, actor_label=actor_label, ip=ip)

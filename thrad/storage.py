@@ -56,7 +56,9 @@ class S3Storage(s3.S3Storage):
         key = self._normalize_name(cleaned)
         params = self._get_write_parameters(key, content)
         content.seek(0, os.SEEK_SET)
-        self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=content, ContentLength=size, **params)  # fmt: skip
+        self.connection.meta.client.put_object(
+            Bucket=self.bucket_name, Key=key, Body=content, ContentLength=size, **params
+        )
         return cleaned
 
 

@@ -13,7 +13,7 @@ def ratelimit_counters_cleanup() -> int:
     return ratelimit.expired_counters_delete()
 
 
-@shared_task(name="thrad.tasks.storage_reconcile", time_limit=1800, soft_time_limit=1700, ignore_result=True)  # fmt: skip
+@shared_task(name="thrad.tasks.storage_reconcile", time_limit=1800, soft_time_limit=1700, ignore_result=True)
 def storage_reconcile() -> dict[str, Any]:
     """Give back stale quota reservations, delete unreferenced stored objects, correct usage."""
     report = reconcile.reconcile()

@@ -71,17 +71,27 @@ class FetchPolicy:
         return left
 
     def as_json(self) -> dict[str, Any]:
-        return {"max_bytes": self.max_bytes, "deadline": self.deadline, "connect_timeout": self.connect_timeout,
-                "read_timeout": self.read_timeout, "allowed": [str(n) for n in self.allowed],
-                "denied": [str(n) for n in self.denied]}  # fmt: skip
+        return {
+            "max_bytes": self.max_bytes,
+            "deadline": self.deadline,
+            "connect_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+            "allowed": [str(n) for n in self.allowed],
+            "denied": [str(n) for n in self.denied],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FetchPolicy":
         allowed = tuple(ipaddress.ip_network(n) for n in data.get("allowed", ()))
         denied = tuple(ipaddress.ip_network(n) for n in data.get("denied", ()))
-        return cls(max_bytes=int(data["max_bytes"]), deadline=float(data["deadline"]),
-                   connect_timeout=float(data["connect_timeout"]), read_timeout=float(data["read_timeout"]),
-                   allowed=allowed, denied=denied)  # fmt: skip
+        return cls(
+            max_bytes=int(data["max_bytes"]),
+            deadline=float(data["deadline"]),
+            connect_timeout=float(data["connect_timeout"]),
+            read_timeout=float(data["read_timeout"]),
+            allowed=allowed,
+            denied=denied,
+        )
 
 
 def system_resolve(host: str, port: int) -> list[str]:
@@ -201,8 +211,9 @@ def _pool(url: urllib3.util.Url, guard: AddressGuard, ca_certs: str | None) -> u
     return pool
 
 
-def fetch(url: str, out: IO[bytes], *, policy: FetchPolicy, resolve: Resolver = system_resolve,
-          ca_certs: str | None = None) -> int:  # fmt: skip
+def fetch(
+    url: str, out: IO[bytes], *, policy: FetchPolicy, resolve: Resolver = system_resolve, ca_certs: str | None = None
+) -> int:
     """Stream the body of `url` into `out` under `policy`; the number of bytes, or FetchError.
     TLS certificates are checked against `ca_certs` (default: certifi's bundle)."""
     try:
@@ -236,20 +247,32 @@ def fetch(url: str, out: IO[bytes], *, policy: FetchPolicy, resolve: Resolver = 
 
 
 def _request(pool: urllib3.HTTPConnectionPool, path: str, policy: FetchPolicy) -> Any:
-    timeout = urllib3.Timeout(connect=min(policy.connect_timeout, policy.remaining()),
-                              read=min(policy.read_timeout, policy.remaining()))  # fmt: skip
-    headers = {"User-Agent": USER_AGENT, "Accept": "image/png, image/jpeg, image/webp", "Accept-Encoding": "identity"}  # fmt: skip
+    timeout = urllib3.Timeout(
+        connect=min(policy.connect_timeout, policy.remaining()), read=min(policy.read_timeout, policy.remaining())
+    )
+    headers = {"User-Agent": USER_AGENT, "Accept": "image/png, image/jpeg, image/webp", "Accept-Encoding": "identity"}
     try:
-        response = pool.urlopen("GET", path, headers=headers, redirect=False, retries=False, timeout=timeout,
-                                preload_content=False, decode_content=False, assert_same_host=False)  # fmt: skip
+        response = pool.urlopen(
+            "GET",
+            path,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            timeout=timeout,
+            preload_content=False,
+            decode_content=False,
+            assert_same_host=False,
+        )
     except (HTTPError, OSError) as exc:
         raise FetchError(V1Error.IMAGE_FETCH_FAILED, "The image could not be fetched.") from exc
     if 300 <= response.status < 400:
         response.close()
-        raise FetchError(V1Error.TOO_MANY_REDIRECTS, "The image URL answered with a redirect; redirects are not followed.")  # fmt: skip
+        raise FetchError(
+            V1Error.TOO_MANY_REDIRECTS, "The image URL answered with a redirect; redirects are not followed."
+        )
     if not 200 <= response.status < 300:
         response.close()
-        raise FetchError(V1Error.IMAGE_FETCH_FAILED, f"The image URL answered with HTTP status {response.status}.")  # fmt: skip
+        raise FetchError(V1Error.IMAGE_FETCH_FAILED, f"The image URL answered with HTTP status {response.status}.")
     return response
 
 

@@ -31,7 +31,7 @@ from uploads.validation import EXTENSIONS, MAX_BYTES, image_check
 
 logger = logging.getLogger("uploads")
 
-_FORMAT_FIELD = {"PNG": UploadedFile.Format.PNG, "JPEG": UploadedFile.Format.JPEG, "WEBP": UploadedFile.Format.WEBP}  # fmt: skip
+_FORMAT_FIELD = {"PNG": UploadedFile.Format.PNG, "JPEG": UploadedFile.Format.JPEG, "WEBP": UploadedFile.Format.WEBP}
 
 
 def upload_error(code: str, message: str | None = None, *, param: str | None) -> ApplicationError:
@@ -70,24 +70,38 @@ def stored_image_discard(*, stem: str) -> None:
     storage.delete_quietly(*(name for name in names if name not in kept))
 
 
-def _row_create(*, org: Organization, api_key: ApiKey | None, name: str, meta: dict[str, Any],
-                source: str, source_url: str = "") -> UploadedFile:  # fmt: skip
+def _row_create(
+    *, org: Organization, api_key: ApiKey | None, name: str, meta: dict[str, Any], source: str, source_url: str = ""
+) -> UploadedFile:
     """Write the row for bytes already stored at `name`; on failure delete the bytes."""
     try:
         with transaction.atomic():
             return UploadedFile.objects.create(
-                organization=org, api_key=api_key, file_id=name, format=_FORMAT_FIELD[meta["format"]],
-                size=meta["size"], sha256=meta["sha256"], width=meta["width"], height=meta["height"],
-                source=source, source_url=source_url,
-            )  # fmt: skip
+                organization=org,
+                api_key=api_key,
+                file_id=name,
+                format=_FORMAT_FIELD[meta["format"]],
+                size=meta["size"],
+                sha256=meta["sha256"],
+                width=meta["width"],
+                height=meta["height"],
+                source=source,
+                source_url=source_url,
+            )
     except BaseException:
         storage.delete_quietly(name)
         raise
 
 
 def _meta(info: ImageInfo, size: int, digest: str) -> dict[str, Any]:
-    return {"format": info.format, "ext": info.ext, "size": size, "sha256": digest,
-            "width": info.width, "height": info.height}  # fmt: skip
+    return {
+        "format": info.format,
+        "ext": info.ext,
+        "size": size,
+        "sha256": digest,
+        "width": info.width,
+        "height": info.height,
+    }
 
 
 # --- the two ways in -------------------------------------------------------------------------
@@ -102,8 +116,9 @@ def upload_create_from_file(*, org: Organization, api_key: ApiKey | None, part: 
         raise
     name = f"{upload_stem_new()}.{info.ext}"
     image_store(name=name, fp=part)
-    return _row_create(org=org, api_key=api_key, name=name, meta=_meta(info, size, digest),
-                       source=UploadedFile.Source.UPLOAD)  # fmt: skip
+    return _row_create(
+        org=org, api_key=api_key, name=name, meta=_meta(info, size, digest), source=UploadedFile.Source.UPLOAD
+    )
 
 
 def fetch_policy() -> fetch.FetchPolicy:
@@ -136,8 +151,9 @@ def upload_create_from_url(*, org: Organization, api_key: ApiKey | None, image_u
         outcome = _fetch_and_wait(url)
     if not outcome.get("ok"):
         raise upload_error(outcome["code"], outcome["message"], param="image_url")
-    return _row_create(org=org, api_key=api_key, name=outcome["name"], meta=outcome,
-                       source=UploadedFile.Source.URL, source_url=url)  # fmt: skip
+    return _row_create(
+        org=org, api_key=api_key, name=outcome["name"], meta=outcome, source=UploadedFile.Source.URL, source_url=url
+    )
 
 
 NO_WORKER = "No image fetch worker is running; try again shortly."
@@ -152,14 +168,13 @@ def _fetch_and_wait(url: str) -> dict[str, Any]:
     try:
         # disable_sync_subtasks=False: this is a web request, never a task; in eager mode Celery
         # flags "inside a task" process-wide while any thread runs one, which would refuse this.
-        return result.get(timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN,
-                          disable_sync_subtasks=False)  # fmt: skip
+        return result.get(
+            timeout=policy.deadline - time.time() + settings.UPLOAD_FETCH_WAIT_MARGIN, disable_sync_subtasks=False
+        )
     except CeleryTimeoutError as exc:
         _cleanup_later(stored_image_cleanup, stem)
         if _never_started(result):
-            raise PlatformError.SERVICE_UNAVAILABLE(
-                NOT_STARTED, headers={"Retry-After": retry_after()}
-            ) from exc
+            raise PlatformError.SERVICE_UNAVAILABLE(NOT_STARTED, headers={"Retry-After": retry_after()}) from exc
         raise V1Error.IMAGE_FETCH_FAILED("Fetching the image took too long.", param="image_url") from exc
     except Exception:
         _cleanup_later(stored_image_cleanup, stem)  # e.g. the result backend went away: a 503

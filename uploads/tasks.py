@@ -14,8 +14,13 @@ FETCH_SOFT_TIME_LIMIT = 60
 FETCH_TIME_LIMIT = 75
 
 
-@shared_task(name="uploads.tasks.fetch_image", soft_time_limit=FETCH_SOFT_TIME_LIMIT,
-             time_limit=FETCH_TIME_LIMIT, acks_late=True, ignore_result=False)  # fmt: skip
+@shared_task(
+    name="uploads.tasks.fetch_image",
+    soft_time_limit=FETCH_SOFT_TIME_LIMIT,
+    time_limit=FETCH_TIME_LIMIT,
+    acks_late=True,
+    ignore_result=False,
+)
 def fetch_image(url: str, stem: str, policy: dict[str, Any]) -> dict[str, Any]:
     """Fetch `url` (SSRF-guarded), validate it and store it at `stem.<ext>`; return its
     metadata or {"ok": False, code, message}. User errors are results, never retried."""
@@ -30,8 +35,9 @@ def fetch_image(url: str, stem: str, policy: dict[str, Any]) -> dict[str, Any]:
         }
 
 
-@shared_task(name="uploads.tasks.stored_image_cleanup", soft_time_limit=50, time_limit=60, acks_late=True,
-             ignore_result=True)  # fmt: skip
+@shared_task(
+    name="uploads.tasks.stored_image_cleanup", soft_time_limit=50, time_limit=60, acks_late=True, ignore_result=True
+)
 def stored_image_cleanup(stem: str) -> None:
     """Delete what a fetch stored under `stem` after the web process stopped waiting for it."""
     services.stored_image_discard(stem=stem)

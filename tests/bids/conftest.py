@@ -16,10 +16,7 @@ END_USER = {"HTTP_X_FORWARDED_FOR": "203.0.113.7, 10.0.0.1", "HTTP_USER_AGENT": 
 def conversation(*turns: str) -> list[dict[str, Any]]:
     """Messages alternating user/assistant, starting with user; must be an even number of turns."""
     roles = ("user", "assistant")
-    return [
-        {"role": roles[i % 2], "content": text, "timestamp": 1_780_000_000 + i}
-        for i, text in enumerate(turns)
-    ]
+    return [{"role": roles[i % 2], "content": text, "timestamp": 1_780_000_000 + i} for i, text in enumerate(turns)]
 
 
 def bid_body(**overrides: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ def keys_on(response) -> list[str]:
 
 
 def add_partner(staff_client) -> str:
-    response = staff_client.post("/admin/bids/supplypartner/add/", {"name": "SSP One", "is_active": "on"}, follow=True)  # fmt: skip
+    response = staff_client.post("/admin/bids/supplypartner/add/", {"name": "SSP One", "is_active": "on"}, follow=True)
     [key] = keys_on(response)
     return key
 

@@ -13,14 +13,24 @@ NOW = 1_780_000_000.0
 
 @pytest.mark.parametrize(
     ("micros", "price"),
-    [(7_125_000, "7.12"), (7_135_000, "7.14"), (7_500_000, "7.50"), (4_005_000, "4.00"), (4_015_000, "4.02"),
-     (1, "0.00"), (100_000_000, "100.00"), (7_125_001, "7.13")],
-)  # fmt: skip
+    [
+        (7_125_000, "7.12"),
+        (7_135_000, "7.14"),
+        (7_500_000, "7.50"),
+        (4_005_000, "4.00"),
+        (4_015_000, "4.02"),
+        (1, "0.00"),
+        (100_000_000, "100.00"),
+        (7_125_001, "7.13"),
+    ],
+)
 def test_the_wire_price_is_cpm_dollars_rounded_half_to_even(micros, price):
     assert cpm_price(micros) == Decimal(price)
 
 
-@pytest.mark.parametrize(("cpm", "micros"), [("7.5", 7500), ("0", 0), ("0.0005", 0), ("0.0015", 2), ("7.1234567", 7123)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("cpm", "micros"), [("7.5", 7500), ("0", 0), ("0.0005", 0), ("0.0015", 2), ("7.1234567", 7123)]
+)
 def test_an_impression_costs_a_thousandth_of_the_cpm_in_whole_micros(cpm, micros):
     assert impression_cost_micros(Decimal(cpm)) == micros
 
@@ -33,10 +43,17 @@ def group(
     group_id: int, max_bid: int = 7_500_000, *, ads: int = 1, countries=(), start=NOW - 10, end=None, **extra
 ) -> GroupEntry:
     return GroupEntry(
-        ad_group_id=group_id, campaign_id=1, max_bid_micros=max_bid, price=cpm_price(max_bid), starts_at=start,
-        ends_at=end, countries=frozenset(countries), has_hints=True,
-        ads=tuple(ad(group_id * 100 + i, group_id) for i in range(ads)), **extra,
-    )  # fmt: skip
+        ad_group_id=group_id,
+        campaign_id=1,
+        max_bid_micros=max_bid,
+        price=cpm_price(max_bid),
+        starts_at=start,
+        ends_at=end,
+        countries=frozenset(countries),
+        has_hints=True,
+        ads=tuple(ad(group_id * 100 + i, group_id) for i in range(ads)),
+        **extra,
+    )
 
 
 def choose(groups: dict[int, GroupEntry], scores: dict[int, float], **kw) -> AdEntry | None:

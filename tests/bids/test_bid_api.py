@@ -121,7 +121,9 @@ def test_an_ad_that_becomes_active_again_bids_again(ssp):
 
 def test_the_schedule_bounds_bidding(ssp, time_machine):
     now = timezone.now()
-    factories.servable_ad(campaign_fields={"start_time": now + timedelta(hours=1), "end_time": now + timedelta(hours=3)})  # fmt: skip
+    factories.servable_ad(
+        campaign_fields={"start_time": now + timedelta(hours=1), "end_time": now + timedelta(hours=3)}
+    )
     time_machine.move_to(now, tick=False)
     assert bid(ssp).status_code == 204  # not started
     time_machine.move_to(now + timedelta(hours=1), tick=False)

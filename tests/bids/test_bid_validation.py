@@ -27,9 +27,13 @@ def test_a_valid_request_bids(ssp):
 
 @pytest.mark.parametrize(
     ("header", "fragment"),
-    [(None, "send the supply partner key"), ("Basic abc", "invalid"), ("Bearer sp_nope", "invalid"),
-     ("Bearer ak_0123456789ab_" + "A" * 40, "invalid")],
-)  # fmt: skip
+    [
+        (None, "send the supply partner key"),
+        ("Basic abc", "invalid"),
+        ("Bearer sp_nope", "invalid"),
+        ("Bearer ak_0123456789ab_" + "A" * 40, "invalid"),
+    ],
+)
 def test_bid_needs_a_valid_partner_key(header, fragment):
     client = APIClient()
     extra = {**END_USER, **({"HTTP_AUTHORIZATION": header} if header else {})}
@@ -39,7 +43,9 @@ def test_bid_needs_a_valid_partner_key(header, fragment):
 
 
 def partner_bid(secret: str):
-    return APIClient().post("/api/v1/dsp/bid", bid_body(), format="json", HTTP_AUTHORIZATION=f"Bearer {secret}", **END_USER)  # fmt: skip
+    return APIClient().post(
+        "/api/v1/dsp/bid", bid_body(), format="json", HTTP_AUTHORIZATION=f"Bearer {secret}", **END_USER
+    )
 
 
 def test_a_disabled_partner_key_is_refused_as_soon_as_the_change_commits():
@@ -73,7 +79,9 @@ def test_the_end_user_headers_are_required(ssp, headers, fragment):
 
 
 def test_an_ipv6_forwarded_address_is_accepted(ssp):
-    ssp.credentials(HTTP_AUTHORIZATION=ssp._credentials["HTTP_AUTHORIZATION"], **{**END_USER, "HTTP_X_FORWARDED_FOR": "2001:db8::1"})  # fmt: skip
+    ssp.credentials(
+        HTTP_AUTHORIZATION=ssp._credentials["HTTP_AUTHORIZATION"], **{**END_USER, "HTTP_X_FORWARDED_FOR": "2001:db8::1"}
+    )
     assert bid(ssp).status_code == 200
 
 
@@ -107,7 +115,10 @@ INVALID_BODIES = [
     ({"messages": [{"role": "user"}, {"role": "assistant", "content": "y"}]}, "content"),
     ({"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "y"}]}, "content"),
     ({"messages": ["hi", "there"]}, "messages[0]"),
-    ({"messages": [{"role": "user", "content": "a", "timestamp": {}}, {"role": "assistant", "content": "b"}]}, "timestamp"),
+    (
+        {"messages": [{"role": "user", "content": "a", "timestamp": {}}, {"role": "assistant", "content": "b"}]},
+        "timestamp",
+    ),
     ({"nAdsBefore": -1}, "nAdsBefore"),
     ({"nAdsBefore": 1.5}, "nAdsBefore"),
     ({"nAdsBefore": "2"}, "nAdsBefore"),
@@ -123,7 +134,7 @@ INVALID_BODIES = [
     ({"config": {"max_headline_chars": 29}}, "config.max_headline_chars"),
     ({"config": {"max_headline_chars": "40"}}, "config.max_headline_chars"),
     ({"config": {"image_enabled": "no"}}, "config.image_enabled"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("overrides", "fragment"), INVALID_BODIES)
@@ -148,7 +159,7 @@ def test_a_json_body_sent_as_text_plain_is_still_read(ssp):
 
 
 def test_unknown_fields_and_null_optional_fields_are_ignored(ssp):
-    response = bid(ssp, surprise={"x": 1}, nAdsBefore=None, production=None, config=None, region=None, ad_formats=None)  # fmt: skip
+    response = bid(ssp, surprise={"x": 1}, nAdsBefore=None, production=None, config=None, region=None, ad_formats=None)
     assert response.status_code == 200
 
 

@@ -29,9 +29,7 @@ LIMITS = {
 
 
 def test_a_campaign_stops_bidding_once_its_spend_reaches_the_limit(ssp):
-    ad = factories.servable_ad(
-        max_bid_micros=10_000_000, campaign_fields={"lifetime_spend_limit_micros": 20_000}
-    )
+    ad = factories.servable_ad(max_bid_micros=10_000_000, campaign_fields={"lifetime_spend_limit_micros": 20_000})
     other = factories.servable_ad(max_bid_micros=5_000_000)
     for _ in range(2):  # 2 impressions at $10 CPM = 20,000 micros
         response = bid(ssp)
@@ -104,9 +102,7 @@ def test_with_16_concurrent_clients_spend_stays_within_the_stated_bound(ssp, cap
     crossing = next(t for t in trips if t.bid_id == reached[0].group(1))
     # Outstanding just before it: placed before its answer (the version bump precedes it) and not
     # rendered before it started; the crossing render itself among them.
-    outstanding = [
-        t for t in trips if t.bid_start < crossing.render_end and t.render_end > crossing.render_start
-    ]
+    outstanding = [t for t in trips if t.bid_start < crossing.render_end and t.render_end > crossing.render_start]
     campaign = Campaign.objects.get(pk=ad.ad_group.campaign_id)
     spend = campaign.spend_micros if kind == "lifetime" else campaign.day_spend_micros
     assert spend == len(trips) * COST

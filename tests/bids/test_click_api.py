@@ -32,9 +32,7 @@ def test_a_click_records_one_click_and_redirects_to_the_target_url(anon_client, 
 
 
 def test_view_url_and_other_parameters_are_ignored(anon_client, click_path):
-    response = anon_client.get(
-        click_path, {"view_url": "https://evil.example/", "next": "https://evil.example/"}
-    )
+    response = anon_client.get(click_path, {"view_url": "https://evil.example/", "next": "https://evil.example/"})
     assert response["Location"] == "https://www.nike.com/running?utm=thrad"
     assert clicks() == 1
 

@@ -21,9 +21,7 @@ pytestmark = pytest.mark.usefixtures("committing_db")
 
 def capped_ad(max_impressions: int = 2, window: str = "hour", **kw):
     fields = {"frequency_cap_max_impressions": max_impressions, "frequency_cap_window": window}
-    return factories.servable_ad(
-        hints=["marathon training"], max_bid_micros=9_000_000, group_fields=fields, **kw
-    )
+    return factories.servable_ad(hints=["marathon training"], max_bid_micros=9_000_000, group_fields=fields, **kw)
 
 
 def winner_of(response) -> int | None:
@@ -70,9 +68,7 @@ def test_the_window_rolls(ssp, time_machine):
     assert bid(ssp).status_code == 204
 
 
-@pytest.mark.parametrize(
-    ("window", "still_capped", "free_again"), [("day", 23, 25), ("week", 24 * 7 - 1, 24 * 7 + 1)]
-)
+@pytest.mark.parametrize(("window", "still_capped", "free_again"), [("day", 23, 25), ("week", 24 * 7 - 1, 24 * 7 + 1)])
 def test_day_and_week_windows(ssp, time_machine, window, still_capped, free_again):
     capped = capped_ad(max_impressions=1, window=window)
     start = timezone.now()

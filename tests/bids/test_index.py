@@ -75,9 +75,7 @@ def test_a_bid_runs_the_same_few_queries_whatever_the_number_of_ads(ssp):
     few = queries_of_a_bid(ssp)
     camp = factories.campaign(org)
     for n in range(60):
-        group = factories.ad_group(
-            camp, hints=[f"topic {n}", "marathon training"], max_bid_micros=5_000_000 + n
-        )
+        group = factories.ad_group(camp, hints=[f"topic {n}", "marathon training"], max_bid_micros=5_000_000 + n)
         factories.ad(group)
     many = queries_of_a_bid(ssp)
     assert len(many) == len(few) <= 8

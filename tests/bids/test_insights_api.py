@@ -16,9 +16,15 @@ def ts(dt: datetime) -> int:
 
 def stats(ad, hour: datetime, impressions: int = 0, clicks: int = 0, spend_micros: int = 0) -> None:
     AdStatsHourly.objects.create(
-        ad=ad, hour=hour, organization_id=ad.organization_id, campaign_id=ad.ad_group.campaign_id,
-        ad_group_id=ad.ad_group_id, impressions=impressions, clicks=clicks, spend_micros=spend_micros,
-    )  # fmt: skip
+        ad=ad,
+        hour=hour,
+        organization_id=ad.organization_id,
+        campaign_id=ad.ad_group.campaign_id,
+        ad_group_id=ad.ad_group_id,
+        impressions=impressions,
+        clicks=clicks,
+        spend_micros=spend_micros,
+    )
 
 
 @pytest.fixture
@@ -54,14 +60,18 @@ def test_daily_account_insights_are_a_bare_list_with_one_row_per_day(owner, tree
 
 def test_every_metric_in_its_unit(owner, tree):
     fields = ["impressions", "clicks", "spend", "ctr", "cpm", "cpc"]
-    row = get(
-        owner, "/v1/ad_account/insights", **window(time_granularity="none"), **{"fields[]": fields}
-    ).json()
-    assert row == [{
-        "readable_time": "2026-06-01/2026-06-02",
-        "impressions": 2000, "clicks": 28, "spend": 11.9,
-        "ctr": 0.014, "cpm": 5.95, "cpc": 0.425,
-    }]  # fmt: skip
+    row = get(owner, "/v1/ad_account/insights", **window(time_granularity="none"), **{"fields[]": fields}).json()
+    assert row == [
+        {
+            "readable_time": "2026-06-01/2026-06-02",
+            "impressions": 2000,
+            "clicks": 28,
+            "spend": 11.9,
+            "ctr": 0.014,
+            "cpm": 5.95,
+            "cpc": 0.425,
+        }
+    ]
 
 
 def test_rates_without_impressions_or_clicks_are_zero(owner, tree):
@@ -71,7 +81,7 @@ def test_rates_without_impressions_or_clicks_are_zero(owner, tree):
 
 
 def test_hourly_rows_cover_every_hour_of_the_range(owner, tree):
-    params = {"since": ts(T0 + timedelta(hours=8)), "until": ts(T0 + timedelta(hours=11)), "time_granularity": "hourly"}  # fmt: skip
+    params = {"since": ts(T0 + timedelta(hours=8)), "until": ts(T0 + timedelta(hours=11)), "time_granularity": "hourly"}
     rows = get(owner, "/v1/ad_account/insights", **params, **{"fields[]": "impressions"}).json()
     assert rows == [
         {"readable_time": "2026-06-01 08:00", "impressions": 0},
@@ -81,20 +91,28 @@ def test_hourly_rows_cover_every_hour_of_the_range(owner, tree):
 
 
 def test_fields_may_also_be_comma_separated(owner, tree):
-    rows = get(
-        owner, "/v1/ad_account/insights", **window(time_granularity="none"), fields="clicks,ctr"
-    ).json()
+    rows = get(owner, "/v1/ad_account/insights", **window(time_granularity="none"), fields="clicks,ctr").json()
     assert set(rows[0]) == {"readable_time", "clicks", "ctr"}
 
 
 @pytest.mark.parametrize(
     ("path", "impressions"),
-    [("/v1/campaigns/{c1}/insights", 1700), ("/v1/campaigns/{c2}/insights", 300),
-     ("/v1/ad_groups/{g1}/insights", 1700), ("/v1/ads/{a1}/insights", 1200), ("/v1/ads/{a2}/insights", 500)],
-)  # fmt: skip
+    [
+        ("/v1/campaigns/{c1}/insights", 1700),
+        ("/v1/campaigns/{c2}/insights", 300),
+        ("/v1/ad_groups/{g1}/insights", 1700),
+        ("/v1/ads/{a1}/insights", 1200),
+        ("/v1/ads/{a2}/insights", 500),
+    ],
+)
 def test_each_level_counts_only_its_own_ads(owner, tree, path, impressions):
-    ids = {"c1": tree["ad1"].ad_group.campaign.public_id, "c2": tree["ad3"].ad_group.campaign.public_id,
-           "g1": tree["ad1"].ad_group.public_id, "a1": tree["ad1"].public_id, "a2": tree["ad2"].public_id}  # fmt: skip
+    ids = {
+        "c1": tree["ad1"].ad_group.campaign.public_id,
+        "c2": tree["ad3"].ad_group.campaign.public_id,
+        "g1": tree["ad1"].ad_group.public_id,
+        "a1": tree["ad1"].public_id,
+        "a2": tree["ad2"].public_id,
+    }
     rows = get(owner, path.format(**ids), **window(time_granularity="none")).json()
     assert rows[0]["impressions"] == impressions
 
@@ -110,8 +128,11 @@ def test_the_default_range_is_the_last_30_days_by_day(owner, tree, time_machine)
 
 def test_an_outsider_sees_none_of_it(outsider, tree):
     assert sum(r["impressions"] for r in get(outsider, "/v1/ad_account/insights", **window()).json()) == 0
-    for path in (f"/v1/campaigns/{tree['ad1'].ad_group.campaign.public_id}/insights",
-                 f"/v1/ad_groups/{tree['ad1'].ad_group.public_id}/insights", f"/v1/ads/{tree['ad1'].public_id}/insights"):  # fmt: skip
+    for path in (
+        f"/v1/campaigns/{tree['ad1'].ad_group.campaign.public_id}/insights",
+        f"/v1/ad_groups/{tree['ad1'].ad_group.public_id}/insights",
+        f"/v1/ads/{tree['ad1'].public_id}/insights",
+    ):
         response = get(outsider, path, **window())
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
@@ -138,12 +159,15 @@ def test_insights_need_an_api_key(anon_client):
         ({"since": ts(T0), "until": ts(T0)}, "invalid_time_range", "since"),
         ({"since": ts(T0 + timedelta(days=1)), "until": ts(T0)}, "invalid_time_range", "since"),
         ({"since": ts(T0), "until": ts(T0 + timedelta(days=366, seconds=1))}, "range_too_wide", "since"),
-        ({"since": ts(T0), "until": ts(T0 + timedelta(hours=25, seconds=1)), "time_granularity": "hourly"},
-         "hourly_range_too_wide", "since"),
+        (
+            {"since": ts(T0), "until": ts(T0 + timedelta(hours=25, seconds=1)), "time_granularity": "hourly"},
+            "hourly_range_too_wide",
+            "since",
+        ),
         ({"fields[]": ["impressions", "reach"]}, "unknown_field", "fields"),
         ({"fields": "spend,roas"}, "unknown_field", "fields"),
     ],
-)  # fmt: skip
+)
 def test_bad_parameters_are_400_with_their_code(owner, params, code, param):
     response = get(owner, "/v1/ad_account/insights", **params)
     assert response.status_code == 400
@@ -175,9 +199,7 @@ def test_monthly_rows_are_calendar_months(owner, tree):
 
 def test_the_account_by_ad_lists_each_ads_figures_with_its_ids(owner, tree):
     ad1, ad2, ad3 = tree["ad1"], tree["ad2"], tree["ad3"]
-    rows = get(
-        owner, "/v1/ad_account/insights", **window(time_granularity="none", aggregation_level="ad")
-    ).json()
+    rows = get(owner, "/v1/ad_account/insights", **window(time_granularity="none", aggregation_level="ad")).json()
 
     def ids(ad):
         return {
@@ -202,9 +224,7 @@ def test_the_account_by_ad_lists_each_ads_figures_with_its_ids(owner, tree):
 def test_a_campaign_by_ad_group_gives_every_period_of_each_group_with_figures(owner, tree):
     campaign, group = tree["ad1"].ad_group.campaign, tree["ad1"].ad_group
     factories.ad_group(campaign, hints=["idle"])  # no counters: no rows
-    rows = get(
-        owner, f"/v1/campaigns/{campaign.public_id}/insights", **window(aggregation_level="ad_group")
-    ).json()
+    rows = get(owner, f"/v1/campaigns/{campaign.public_id}/insights", **window(aggregation_level="ad_group")).json()
     child = {"campaign_id": str(campaign.public_id), "ad_group_id": str(group.public_id)}
     assert rows == [
         {"readable_time": "2026-06-01", **child, "impressions": 1500, "clicks": 25, "spend": 10.0},
@@ -214,9 +234,7 @@ def test_a_campaign_by_ad_group_gives_every_period_of_each_group_with_figures(ow
 
 def test_the_endpoints_own_level_is_the_default_and_carries_no_ids(owner, tree):
     path = f"/v1/ad_groups/{tree['ad1'].ad_group.public_id}/insights"
-    assert (
-        get(owner, path, **window(aggregation_level="ad_group")).json() == get(owner, path, **window()).json()
-    )
+    assert get(owner, path, **window(aggregation_level="ad_group")).json() == get(owner, path, **window()).json()
     assert set(get(owner, path, **window()).json()[0]) == {"readable_time", "impressions", "clicks", "spend"}
 
 
@@ -227,9 +245,13 @@ def test_an_aggregation_level_with_no_counters_is_an_empty_list(owner, tree):
 
 @pytest.mark.parametrize(
     ("path", "level"),
-    [("/v1/campaigns/{c1}/insights", "ad_account"), ("/v1/ad_groups/{g1}/insights", "campaign"),
-     ("/v1/ads/{a1}/insights", "ad_group"), ("/v1/ads/{a1}/insights", "ad_account")],
-)  # fmt: skip
+    [
+        ("/v1/campaigns/{c1}/insights", "ad_account"),
+        ("/v1/ad_groups/{g1}/insights", "campaign"),
+        ("/v1/ads/{a1}/insights", "ad_group"),
+        ("/v1/ads/{a1}/insights", "ad_account"),
+    ],
+)
 def test_a_level_above_the_endpoints_scope_is_aggregation_level_too_high(owner, tree, path, level):
     ids = {
         "c1": tree["ad1"].ad_group.campaign.public_id,

@@ -32,9 +32,7 @@ def test_older_messages_weigh_less_than_newer_ones_and_users_more_than_the_assis
     weights = [w for w, _ in message_weights(chat("u1", "a1", "u2", "a2", "u3", "a3"))]
     assert weights[4] == max(weights)
     assert weights[2] > weights[0]  # newer user message beats older one
-    assert (
-        weights[2] > weights[3] or weights[2] > weights[1]
-    )  # a user message beats an assistant one as far away
+    assert weights[2] > weights[3] or weights[2] > weights[1]  # a user message beats an assistant one as far away
 
 
 def test_a_group_scores_its_best_matching_hint():
@@ -43,9 +41,7 @@ def test_a_group_scores_its_best_matching_hint():
 
 
 def test_phrases_shared_by_many_groups_and_nested_phrases_all_match():
-    matcher = PhraseMatcher(
-        {1: ["running"], 2: ["running shoes"], 3: ["running shoes for women"], 4: ["running"]}
-    )
+    matcher = PhraseMatcher({1: ["running"], 2: ["running shoes"], 3: ["running shoes for women"], 4: ["running"]})
     scores = matcher.relevance(chat("best running shoes for women?", "Here."))
     assert set(scores) == {1, 2, 3, 4}
 

@@ -28,9 +28,7 @@ def test_each_endpoint_documents_its_statuses(paths, path, method, statuses):
 def test_the_budget_overshoot_bound_is_stated_on_bid_and_render(paths):
     for path in ("/api/v1/dsp/bid", "/api/v1/dsp/render-ad"):
         description = paths[path]["post"]["description"]
-        assert (
-            "the prices / 1000 of the bids outstanding just before the render that reached it" in description
-        )
+        assert "the prices / 1000 of the bids outstanding just before the render that reached it" in description
         assert "that render included" in description and "daily limit" in description
 
 

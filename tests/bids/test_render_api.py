@@ -38,9 +38,13 @@ def counters() -> tuple[int, int, int]:
 def nike(db):
     org = factories.organization(name="Nike", domain="nike.com", logo_url="https://cdn.nike.example/logo.png")
     return factories.servable_ad(
-        org, hints=["marathon training"], asset_path="creatives/2026/06/abc.png",
-        title="Premium Running Shoes", body="Perfect for marathon training.", cta_text="Shop now",
-    )  # fmt: skip
+        org,
+        hints=["marathon training"],
+        asset_path="creatives/2026/06/abc.png",
+        title="Premium Running Shoes",
+        body="Perfect for marathon training.",
+        cta_text="Shop now",
+    )
 
 
 def test_render_returns_exactly_the_contract_keys_with_an_image(ssp, nike, settings):
@@ -168,9 +172,7 @@ def test_an_expired_bid_is_404_by_its_own_timestamp(ssp, nike, time_machine, set
     assert counters() == (0, 0, 0)
 
 
-@pytest.mark.parametrize(
-    "bid_id", ["bid_" + "0" * 32, "nope", "bid_" + "A" * 32, "x" * 5000, "bid_../../etc"]
-)
+@pytest.mark.parametrize("bid_id", ["bid_" + "0" * 32, "nope", "bid_" + "A" * 32, "x" * 5000, "bid_../../etc"])
 def test_an_unknown_bid_id_is_404(ssp, bid_id):
     response = render(ssp, bid_id, 1.0)
     assert response.status_code == 404
@@ -197,9 +199,7 @@ def test_a_missing_or_mistyped_field_is_a_400(ssp, body, fragment):
     assert list(response.json()) == ["error"] and fragment in response.json()["error"]
 
 
-@pytest.mark.parametrize(
-    "raw", [b"[]", b"{", b"1e999", b'{"bidId": "bid_x", "realizedPrice": Infinity}', b""]
-)
+@pytest.mark.parametrize("raw", [b"[]", b"{", b"1e999", b'{"bidId": "bid_x", "realizedPrice": Infinity}', b""])
 def test_a_body_that_is_not_a_json_object_is_a_400(ssp, raw):
     response = ssp.generic("POST", "/api/v1/dsp/render-ad", raw, content_type="application/json")
     assert response.status_code == 400

@@ -27,8 +27,13 @@ def ad(db):
 def _point_cache_at_dead_redis(settings) -> None:
     """The cache and the rate-limit counters become a Redis nobody runs."""
     settings.REDIS_URL = DEAD_REDIS
-    settings.CACHES = {"default": {"BACKEND": "thrad.cache.GuardedRedisCache", "LOCATION": DEAD_REDIS,
-                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}  # fmt: skip
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "thrad.cache.GuardedRedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 
 
 @pytest.fixture
@@ -84,12 +89,13 @@ def test_while_the_cache_is_down_bids_are_no_bid_at_once_and_won_bids_still_rend
     assert Campaign.objects.get().spend_micros == 7500
 
 
-def test_while_the_cache_is_down_v1_and_files_uploads_answer_503_fast_and_listing_still_works(
-    owner, cache_down
-):
+def test_while_the_cache_is_down_v1_and_files_uploads_answer_503_fast_and_listing_still_works(owner, cache_down):
     client = owner.client()
     upload = {"files": [SimpleUploadedFile("a.txt", b"hello")]}
-    for response_of in (lambda: client.get("/v1/ad_account"), lambda: client.post("/api/v1/upload", upload, format="multipart")):  # fmt: skip
+    for response_of in (
+        lambda: client.get("/v1/ad_account"),
+        lambda: client.post("/api/v1/upload", upload, format="multipart"),
+    ):
         started = time.monotonic()
         response = response_of()
         assert time.monotonic() - started < 1.5

@@ -58,17 +58,28 @@ def ssp_bid_request() -> dict:
 
 
 def test_bid_render_click_then_insights_show_the_impression_click_and_spend(server, partner_key, owner):
-    ad = factories.servable_ad(owner.org, hints=["marathon training", "running shoes"], max_bid_micros=8_125_000,
-                               asset_path="creatives/2026/06/shoe.png", target_url="https://shop.acme.example/shoes")  # fmt: skip
+    ad = factories.servable_ad(
+        owner.org,
+        hints=["marathon training", "running shoes"],
+        max_bid_micros=8_125_000,
+        asset_path="creatives/2026/06/shoe.png",
+        target_url="https://shop.acme.example/shoes",
+    )
     with requests.Session() as http:
-        response = http.post(f"{server}/api/v1/dsp/bid", json=ssp_bid_request(),
-                             headers={"Authorization": f"Bearer {partner_key}", **END_USER}, timeout=10)  # fmt: skip
+        response = http.post(
+            f"{server}/api/v1/dsp/bid",
+            json=ssp_bid_request(),
+            headers={"Authorization": f"Bearer {partner_key}", **END_USER},
+            timeout=10,
+        )
         assert response.status_code == 200, response.text
         bid = response.json()["data"]
         assert bid["bid"] == 8.12  # 8.125 half to even
 
         realized = 6.4  # second price, below our bid
-        response = http.post(f"{server}/api/v1/dsp/render-ad", json={"bidId": bid["bidId"], "realizedPrice": realized}, timeout=10)  # fmt: skip
+        response = http.post(
+            f"{server}/api/v1/dsp/render-ad", json={"bidId": bid["bidId"], "realizedPrice": realized}, timeout=10
+        )
         assert response.status_code == 200, response.text
         creative = response.json()["data"]
         assert creative["headline"] == "Premium Running Shoes" and creative["placement"] == "image"
@@ -78,9 +89,12 @@ def test_bid_render_click_then_insights_show_the_impression_click_and_spend(serv
         assert response.status_code == 302
         assert response.headers["Location"] == "https://shop.acme.example/shoes"
 
-        response = http.get(f"{server}/v1/ads/{ad.public_id}/insights", timeout=10,
-                            params={"time_granularity": "none", "fields[]": ["impressions", "clicks", "spend", "cpm"]},
-                            headers={"Authorization": f"Bearer {owner.secret}"})  # fmt: skip
+        response = http.get(
+            f"{server}/v1/ads/{ad.public_id}/insights",
+            timeout=10,
+            params={"time_granularity": "none", "fields[]": ["impressions", "clicks", "spend", "cpm"]},
+            headers={"Authorization": f"Bearer {owner.secret}"},
+        )
     assert response.status_code == 200, response.text
     [row] = response.json()
     assert (row["impressions"], row["clicks"], row["spend"], row["cpm"]) == (1, 1, 0.0064, 6.4)
@@ -89,7 +103,9 @@ def test_bid_render_click_then_insights_show_the_impression_click_and_spend(serv
 def test_concurrent_duplicate_renders_from_several_processes_charge_once(server, partner_key):
     ad = factories.servable_ad(hints=["marathon training"], max_bid_micros=7_500_000)
     headers = {"Authorization": f"Bearer {partner_key}", **END_USER}
-    bid_id = requests.post(f"{server}/api/v1/dsp/bid", json=ssp_bid_request(), headers=headers, timeout=10).json()["data"]["bidId"]  # fmt: skip
+    bid_id = requests.post(f"{server}/api/v1/dsp/bid", json=ssp_bid_request(), headers=headers, timeout=10).json()[
+        "data"
+    ]["bidId"]
     callers = 12
     barrier = threading.Barrier(callers)
     results: list[requests.Response] = []
@@ -97,7 +113,9 @@ def test_concurrent_duplicate_renders_from_several_processes_charge_once(server,
     def render() -> None:
         with requests.Session() as http:
             barrier.wait()
-            results.append(http.post(f"{server}/api/v1/dsp/render-ad", json={"bidId": bid_id, "realizedPrice": 7.5}, timeout=30))  # fmt: skip
+            results.append(
+                http.post(f"{server}/api/v1/dsp/render-ad", json={"bidId": bid_id, "realizedPrice": 7.5}, timeout=30)
+            )
 
     threads = [threading.Thread(target=render) for _ in range(callers)]
     for thread in threads:
@@ -118,7 +136,13 @@ def test_workers_stop_bidding_for_a_campaign_as_soon_as_a_change_commits(server,
     headers = {"Authorization": f"Bearer {partner_key}", **END_USER}
     with requests.Session() as http:
         for _ in range(6):  # warm every worker's index
-            assert http.post(f"{server}/api/v1/dsp/bid", json=ssp_bid_request(), headers=headers, timeout=10).status_code == 200  # fmt: skip
+            assert (
+                http.post(f"{server}/api/v1/dsp/bid", json=ssp_bid_request(), headers=headers, timeout=10).status_code
+                == 200
+            )
         factories.save(ad.ad_group.campaign, status="paused")
         for _ in range(6):
-            assert http.post(f"{server}/api/v1/dsp/bid", json=ssp_bid_request(), headers=headers, timeout=10).status_code == 204  # fmt: skip
+            assert (
+                http.post(f"{server}/api/v1/dsp/bid", json=ssp_bid_request(), headers=headers, timeout=10).status_code
+                == 204
+            )

@@ -31,9 +31,15 @@ def store_upload(org: Any, data: bytes | None = None, *, fmt: str = "png") -> Up
     with Image.open(io.BytesIO(data)) as image:
         width, height = image.size
     return UploadedFile.objects.create(
-        organization=org, file_id=name, format=fmt, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        width=width, height=height, source=UploadedFile.Source.UPLOAD,
-    )  # fmt: skip
+        organization=org,
+        file_id=name,
+        format=fmt,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=width,
+        height=height,
+        source=UploadedFile.Source.UPLOAD,
+    )
 
 
 def creative(**overrides: Any) -> dict[str, Any]:
@@ -107,7 +113,9 @@ def create_campaign(owner: Any) -> Callable[..., dict[str, Any]]:
 def tree(owner: Any) -> dict[str, Any]:
     """A campaign with one ad group holding one ad, owned by `owner`; ids of each."""
     client = owner.client()
-    campaign = client.post("/v1/campaigns", campaign_body(ad_groups=[ad_group_body(ads=[ad_body()])]), format="json").json()  # fmt: skip
+    campaign = client.post(
+        "/v1/campaigns", campaign_body(ad_groups=[ad_group_body(ads=[ad_body()])]), format="json"
+    ).json()
     group = client.get(f"/v1/ad_groups?campaign_id={campaign['id']}").json()["data"][0]
     ad = client.get(f"/v1/ads?ad_group_id={group['id']}").json()["data"][0]
     return {"campaign": campaign, "ad_group": group, "ad": ad}

@@ -25,7 +25,11 @@ def test_an_ad_is_created_active_with_its_name_defaulting_to_the_title(owner, tr
 
 
 def test_an_ad_may_be_named_and_the_creative_type_defaults_to_chat_card(owner, tree):
-    body = {"ad_group_id": tree["ad_group"]["id"], "name": "Mine", "creative": {k: v for k, v in creative().items() if k != "type"}}  # fmt: skip
+    body = {
+        "ad_group_id": tree["ad_group"]["id"],
+        "name": "Mine",
+        "creative": {k: v for k, v in creative().items() if k != "type"},
+    }
     ad = owner.client().post("/v1/ads", body, format="json").json()
     assert ad["name"] == "Mine"
     assert ad["creative"]["type"] == "chat_card"
@@ -109,9 +113,7 @@ def test_an_update_can_add_replace_and_remove_the_image(owner, tree):
     added = client.post(f"/v1/ads/{ad_id}", {"creative": {"file_id": first.file_id}}, format="json").json()
     assert added["creative"]["file_id"] == first.file_id
     assert added["creative"]["image_url"]
-    replaced = client.post(
-        f"/v1/ads/{ad_id}", {"creative": {"file_id": second.file_id}}, format="json"
-    ).json()
+    replaced = client.post(f"/v1/ads/{ad_id}", {"creative": {"file_id": second.file_id}}, format="json").json()
     assert replaced["creative"]["file_id"] == second.file_id
     assert replaced["creative"]["image_url"] != added["creative"]["image_url"]
     removed = client.post(f"/v1/ads/{ad_id}", {"creative": {"file_id": None}}, format="json").json()

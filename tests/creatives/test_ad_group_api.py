@@ -50,7 +50,7 @@ def test_an_ad_group_may_be_created_with_its_ads(owner, create_campaign):
         (
             {"bidding_config": {"max_bid_micros": 1, "billing_event_type": "click"}},
             "bidding_config.billing_event_type",
-        ),  # fmt: skip
+        ),
         ({"bidding_config": {}}, "bidding_config.max_bid_micros"),
         ({"context_hints": "marathon"}, "context_hints"),
         ({"context_hints": ["ok", "x" * 101]}, "context_hints[1]"),
@@ -81,8 +81,11 @@ def test_an_unknown_campaign_id_is_404_naming_it(owner):
     response = owner.client().post("/v1/ad_groups", body, format="json")
     assert response.status_code == 404
     assert response.json()["error"] == {
-        "message": "No such object.", "type": "not_found_error", "param": "campaign_id", "code": "not_found"
-    }  # fmt: skip
+        "message": "No such object.",
+        "type": "not_found_error",
+        "param": "campaign_id",
+        "code": "not_found",
+    }
 
 
 def test_an_update_changes_only_the_fields_sent(owner, tree):

@@ -158,9 +158,7 @@ def test_a_partial_cap_in_an_update_is_refused_and_changes_nothing(owner, tree):
 
 
 def test_an_outsider_cannot_set_anothers_budget_or_cap(outsider, tree):
-    assert (
-        post(outsider, f"/v1/ad_groups/{tree['ad_group']['id']}", {"frequency_cap": CAP}).status_code == 404
-    )
+    assert post(outsider, f"/v1/ad_groups/{tree['ad_group']['id']}", {"frequency_cap": CAP}).status_code == 404
     response = post(outsider, f"/v1/campaigns/{tree['campaign']['id']}", {"budget": {"pacing": "asap"}})
     assert response.status_code == 404
     assert AdGroup.objects.get().frequency_cap is None

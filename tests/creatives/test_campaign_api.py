@@ -9,9 +9,19 @@ from creatives.models import Ad, AdGroup, Campaign
 from tests.creatives.conftest import ad_body, ad_group_body, approve, campaign_body, creative, store_upload
 
 CAMPAIGN_FIELDS = {
-    "id", "name", "description", "status", "review_status", "start_time", "end_time", "budget",
-    "pricing_model", "targeting", "created_at", "updated_at",
-}  # fmt: skip
+    "id",
+    "name",
+    "description",
+    "status",
+    "review_status",
+    "start_time",
+    "end_time",
+    "budget",
+    "pricing_model",
+    "targeting",
+    "created_at",
+    "updated_at",
+}
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 
 
@@ -43,9 +53,7 @@ def test_it_creates_the_whole_tree_in_one_call(owner):
         description="Spring push",
         start_time=1_900_000_000,
         end_time=1_900_086_400,
-        targeting={
-            "locations": {"include": [{"country_code": "us"}, {"country_code": "De"}, {"country_code": "US"}]}
-        },
+        targeting={"locations": {"include": [{"country_code": "us"}, {"country_code": "De"}, {"country_code": "US"}]}},
         ad_groups=[
             ad_group_body(name="Group A", ads=[ad_body(), ad_body(name="Second")]),
             ad_group_body(name="Group B", context_hints=["trail running", "5k"], ads=[]),
@@ -102,11 +110,11 @@ def test_a_bad_ad_deep_in_the_tree_rejects_everything_and_names_it(owner):
         (
             {"targeting": {"locations": {"include": [{"country_code": "XX"}]}}},
             "targeting.locations.include[0].country_code",
-        ),  # fmt: skip
+        ),
         (
             {"targeting": {"locations": {"include": [{"country_code": "US"}, {"country_code": "usa"}]}}},
             "targeting.locations.include[1].country_code",
-        ),  # fmt: skip
+        ),
         ({"targeting": {"locations": {"include": ["US"]}}}, "targeting.locations.include[0]"),
         ({"status": "active"}, "status"),
         ({"review_status": "approved"}, "review_status"),
@@ -115,12 +123,12 @@ def test_a_bad_ad_deep_in_the_tree_rejects_everything_and_names_it(owner):
         (
             {"ad_groups": [ad_group_body(bidding_config={"max_bid_micros": 0})]},
             "ad_groups[0].bidding_config.max_bid_micros",
-        ),  # fmt: skip
+        ),
         ({"ad_groups": [ad_group_body(), ad_group_body(name="")]}, "ad_groups[1].name"),
         (
             {"ad_groups": [ad_group_body(ads=[ad_body(creative=creative(target_url="ftp://x.example/"))])]},
             "ad_groups[0].ads[0].creative.target_url",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_each_invalid_campaign_field_is_invalid_value_naming_it_and_creates_nothing(owner, overrides, param):
@@ -204,7 +212,7 @@ def test_an_update_never_touches_recorded_spend(owner, create_campaign):
         (
             {"targeting": {"locations": {"include": [{"country_code": "ZZ"}]}}},
             "targeting.locations.include[0].country_code",
-        ),  # fmt: skip
+        ),
         ({"ad_groups": []}, "ad_groups"),
     ],
 )
@@ -230,7 +238,12 @@ def test_an_approved_campaign_activates_pauses_and_archives(owner, create_campai
     campaign = create_campaign()
     approve(campaign["id"])
     client = owner.client()
-    for action, status in [("activate", "active"), ("pause", "paused"), ("archive", "archived"), ("activate", "active")]:  # fmt: skip
+    for action, status in [
+        ("activate", "active"),
+        ("pause", "paused"),
+        ("archive", "archived"),
+        ("activate", "active"),
+    ]:
         response = client.post(f"/v1/campaigns/{campaign['id']}/{action}")
         assert response.status_code == 200
         assert response.json()["status"] == status
@@ -283,9 +296,7 @@ def test_the_general_limit_also_counts_campaign_creates(owner, settings):
 
 def test_the_nested_create_copies_images_for_every_ad(owner):
     upload = store_upload(owner.org)
-    body = campaign_body(
-        ad_groups=[ad_group_body(ads=[ad_body(creative=creative(file_id=upload.file_id))] * 2)]
-    )
+    body = campaign_body(ad_groups=[ad_group_body(ads=[ad_body(creative=creative(file_id=upload.file_id))] * 2)])
     response = owner.client().post("/v1/campaigns", body, format="json")
     assert response.status_code == 201
     paths = set(Ad.objects.values_list("asset_path", flat=True))

@@ -72,10 +72,7 @@ def test_deleting_or_replacing_the_upload_does_not_break_the_ad(owner, tree, ano
     upload.delete()
     response, body = fetch(anon_client, asset_path_of(ad["creative"]["image_url"]))
     assert response.status_code == 200 and body == original
-    assert (
-        owner.client().get(f"/v1/ads/{ad['id']}").json()["creative"]["image_url"]
-        == ad["creative"]["image_url"]
-    )
+    assert owner.client().get(f"/v1/ads/{ad['id']}").json()["creative"]["image_url"] == ad["creative"]["image_url"]
 
 
 def test_two_ads_with_one_file_get_two_copies(owner, tree):
@@ -110,7 +107,7 @@ def test_another_organizations_file_is_invalid_value_like_a_missing_one(owner, o
     missing = owner.client().post(
         "/v1/ads",
         ad_body(ad_group_id=tree["ad_group"]["id"], creative=creative(file_id="uploads/2026/06/x.png")),
-        format="json",  # fmt: skip
+        format="json",
     )
     assert response.status_code == missing.status_code == 400
     assert response.json() == missing.json()
@@ -139,10 +136,7 @@ def test_uploads_are_never_public(owner, anon_client, tree):
     create_ad_with_image(owner, tree, upload)
     assert fetch(anon_client, f"/media/{upload.file_id}")[0].status_code == 404
     name = upload.file_id.rsplit("/", 1)[-1]
-    assert (
-        fetch(anon_client, f"/media/creatives/{owner.org.public_id}/../../{upload.file_id}")[0].status_code
-        == 404
-    )
+    assert fetch(anon_client, f"/media/creatives/{owner.org.public_id}/../../{upload.file_id}")[0].status_code == 404
     assert fetch(anon_client, f"/media/creatives/{owner.org.public_id}/{name}")[0].status_code == 404
 
 

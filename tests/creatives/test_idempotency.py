@@ -37,9 +37,7 @@ def test_a_replay_returns_the_first_response_and_creates_nothing(owner):
 
 
 def test_key_order_and_spacing_of_the_body_do_not_matter(owner):
-    first = post(
-        owner, "/v1/campaigns", {"name": "Spring", "budget": {"lifetime_spend_limit_micros": 990000}}, "k"
-    )
+    first = post(owner, "/v1/campaigns", {"name": "Spring", "budget": {"lifetime_spend_limit_micros": 990000}}, "k")
     again = owner.client().post(
         "/v1/campaigns",
         '{ "budget": {"lifetime_spend_limit_micros": 990000},  "name": "Spring" }',
@@ -70,7 +68,11 @@ def test_keys_are_per_organization_and_per_resource(owner, outsider, tree):
 
 @pytest.mark.parametrize("path", ["/v1/ad_groups", "/v1/ads"])
 def test_ad_group_and_ad_creates_replay_too(owner, tree, path):
-    body = ad_group_body(campaign_id=tree["campaign"]["id"]) if path == "/v1/ad_groups" else ad_body(ad_group_id=tree["ad_group"]["id"])  # fmt: skip
+    body = (
+        ad_group_body(campaign_id=tree["campaign"]["id"])
+        if path == "/v1/ad_groups"
+        else ad_body(ad_group_id=tree["ad_group"]["id"])
+    )
     before = (AdGroup.objects.count(), Ad.objects.count())
     first = post(owner, path, body, "abc")
     again = post(owner, path, body, "abc")
@@ -78,10 +80,7 @@ def test_ad_group_and_ad_creates_replay_too(owner, tree, path):
     assert again.json() == first.json()
     after = (AdGroup.objects.count(), Ad.objects.count())
     assert sum(after) - sum(before) == 1
-    assert (
-        post(owner, path, {**body, "name": "Different"}, "abc").json()["error"]["code"]
-        == "idempotency_key_reused"
-    )
+    assert post(owner, path, {**body, "name": "Different"}, "abc").json()["error"]["code"] == "idempotency_key_reused"
 
 
 def test_a_replayed_ad_does_not_copy_its_image_again(owner, tree):
@@ -103,7 +102,9 @@ def test_a_failed_request_is_not_recorded_so_a_corrected_retry_may_reuse_the_key
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "has space", "caf\u00e9"])
 def test_a_malformed_key_is_invalid_value(owner, key):
-    response = owner.client().post("/v1/campaigns", campaign_body(), format="json", HTTP_IDEMPOTENCY_KEY=key.encode().decode("latin-1"))  # fmt: skip
+    response = owner.client().post(
+        "/v1/campaigns", campaign_body(), format="json", HTTP_IDEMPOTENCY_KEY=key.encode().decode("latin-1")
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_value"
     assert response.json()["error"]["param"] == "Idempotency-Key"
@@ -135,9 +136,7 @@ def test_the_periodic_task_deletes_only_expired_records(owner):
 def test_the_cleanup_is_registered_as_a_periodic_task():
     from thrad.celery import app
 
-    entries = [
-        e for e in app.conf.beat_schedule.values() if e["task"] == "creatives.idempotency_records_expire"
-    ]
+    entries = [e for e in app.conf.beat_schedule.values() if e["task"] == "creatives.idempotency_records_expire"]
     assert len(entries) == 1
     entry = entries[0]
     assert entry["task"] == "creatives.idempotency_records_expire"

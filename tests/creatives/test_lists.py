@@ -25,7 +25,7 @@ def make_campaigns(org, count, *, start=T0, step=timedelta(seconds=1)):
                 lifetime_spend_limit_micros=990_000,
                 created_at=start + i * step,
             ).public_id
-        )  # fmt: skip
+        )
         for i in range(count)
     ]
 
@@ -95,9 +95,7 @@ def test_before_goes_back_one_page_in_the_same_order(owner, order):
     assert back["has_more"] is False
     third = client.get("/v1/campaigns", {"limit": 5, "order": order, "after": second["last_id"]}).json()
     assert third["count"] == 2
-    back_from_third = client.get(
-        "/v1/campaigns", {"limit": 5, "order": order, "before": third["first_id"]}
-    ).json()
+    back_from_third = client.get("/v1/campaigns", {"limit": 5, "order": order, "before": third["first_id"]}).json()
     assert back_from_third["data"] == second["data"]
     assert back_from_third["has_more"] is True
 
@@ -150,9 +148,7 @@ def test_limits_1_and_500_are_accepted(owner):
 
 def test_a_cursor_from_another_list_is_refused(owner, tree):
     other = owner.client().post("/v1/campaigns", campaign_body(), format="json").json()
-    response = owner.client().get(
-        "/v1/ad_groups", {"campaign_id": other["id"], "after": tree["ad_group"]["id"]}
-    )
+    response = owner.client().get("/v1/ad_groups", {"campaign_id": other["id"], "after": tree["ad_group"]["id"]})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "after"
 

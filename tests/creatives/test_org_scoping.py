@@ -10,7 +10,9 @@ from tests.creatives.conftest import ad_body, ad_group_body, campaign_body
 def foreign(outsider):
     """A full tree owned by the outsider's organization."""
     client = outsider.client()
-    campaign = client.post("/v1/campaigns", campaign_body(ad_groups=[ad_group_body(ads=[ad_body()])]), format="json").json()  # fmt: skip
+    campaign = client.post(
+        "/v1/campaigns", campaign_body(ad_groups=[ad_group_body(ads=[ad_body()])]), format="json"
+    ).json()
     group = client.get(f"/v1/ad_groups?campaign_id={campaign['id']}").json()["data"][0]
     ad = client.get(f"/v1/ads?ad_group_id={group['id']}").json()["data"][0]
     return {"campaign": campaign["id"], "ad_group": group["id"], "ad": ad["id"]}
@@ -45,9 +47,7 @@ def test_every_id_of_another_organization_is_404_and_nothing_changes(owner, fore
     client = owner.client()
     before = [list(model.objects.order_by("pk").values()) for model in (Campaign, AdGroup, Ad)]
     for method, path, body in requests_for(foreign):
-        response = (
-            getattr(client, method)(path, body, format="json") if body else getattr(client, method)(path)
-        )
+        response = getattr(client, method)(path, body, format="json") if body else getattr(client, method)(path)
         assert response.status_code == 404, (method, path, response.json())
         assert response.json()["error"]["type"] == "not_found_error"
         assert response.json()["error"]["code"] == "not_found"
@@ -61,7 +61,9 @@ def test_a_foreign_id_answers_exactly_like_an_unknown_one(owner, foreign):
     for kind in ("campaign", "ad_group", "ad"):
         foreign_requests = requests_for({**{k: unknown for k in foreign}, kind: foreign[kind]})
         unknown_requests = requests_for({k: unknown for k in foreign})
-        for (method, path, body), (_, unknown_path, unknown_body) in zip(foreign_requests, unknown_requests, strict=True):  # fmt: skip
+        for (method, path, body), (_, unknown_path, unknown_body) in zip(
+            foreign_requests, unknown_requests, strict=True
+        ):
             send = getattr(client, method)
             a = send(path, body, format="json") if body else send(path)
             b = send(unknown_path, unknown_body, format="json") if unknown_body else send(unknown_path)

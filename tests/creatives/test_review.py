@@ -58,7 +58,7 @@ def test_approving_in_the_admin_lets_the_advertiser_activate(owner, staff_client
     assert entry.actor.username == "reviewer" and campaign["id"] in entry.target
 
 
-def test_rejecting_in_the_admin_blocks_activation_and_pauses_an_active_campaign(owner, staff_client, create_campaign):  # fmt: skip
+def test_rejecting_in_the_admin_blocks_activation_and_pauses_an_active_campaign(owner, staff_client, create_campaign):
     campaign = create_campaign()
     admin_action(staff_client, "campaign", "approve_campaigns", [campaign["id"]])
     owner.client().post(f"/v1/campaigns/{campaign['id']}/activate")
@@ -71,9 +71,7 @@ def test_rejecting_in_the_admin_blocks_activation_and_pauses_an_active_campaign(
 
 
 def test_the_campaign_page_shows_the_ads_escaped_for_review(staff_client, owner, tree):
-    owner.client().post(
-        f"/v1/ads/{tree['ad']['id']}", {"creative": {"title": "<script>x()</script>"}}, format="json"
-    )
+    owner.client().post(f"/v1/ads/{tree['ad']['id']}", {"creative": {"title": "<script>x()</script>"}}, format="json")
     pk = Campaign.objects.get(public_id=tree["campaign"]["id"]).pk
     page = staff_client.get(f"/admin/creatives/campaign/{pk}/change/").content.decode()
     assert "&lt;script&gt;x()&lt;/script&gt;" in page
@@ -94,22 +92,16 @@ def test_a_queued_campaigns_page_offers_approve_and_reject_instead_of_save(staff
     campaign = create_campaign(name="Needs review")
     html = staff_client.get(f"/admin/creatives/campaigninreview/{_pk(campaign)}/change/").content.decode()
     review_url = f"/admin/creatives/campaigninreview/{_pk(campaign)}/review/"
-    assert re.search(
-        rf'<input type="submit"[^>]*name="_approve" value="Approve" formaction="{review_url}">', html
-    )
-    assert re.search(
-        rf'<input type="submit"[^>]*name="_reject" value="Reject" formaction="{review_url}">', html
-    )
+    assert re.search(rf'<input type="submit"[^>]*name="_approve" value="Approve" formaction="{review_url}">', html)
+    assert re.search(rf'<input type="submit"[^>]*name="_reject" value="Reject" formaction="{review_url}">', html)
     assert 'name="csrfmiddlewaretoken"' in html
     assert 'name="_save"' not in html and 'name="_continue"' not in html
     assert "Waiting for review." in html
 
 
-def test_approving_on_the_campaign_page_goes_back_to_a_queue_that_reads_naturally(staff_client, owner, create_campaign):  # fmt: skip
+def test_approving_on_the_campaign_page_goes_back_to_a_queue_that_reads_naturally(staff_client, owner, create_campaign):
     campaign = create_campaign(name="Needs review")
-    response = staff_client.post(
-        f"/admin/creatives/campaigninreview/{_pk(campaign)}/review/", {"_approve": "Approve"}
-    )
+    response = staff_client.post(f"/admin/creatives/campaigninreview/{_pk(campaign)}/review/", {"_approve": "Approve"})
     assert response.status_code == 302 and response["Location"] == "/admin/creatives/campaigninreview/"
     page = _text(staff_client.get(response["Location"]))
     assert "Campaign “Needs review” approved." in page
@@ -125,24 +117,24 @@ def test_approving_on_the_campaign_page_goes_back_to_a_queue_that_reads_naturall
     assert entry.target == f"Needs review ({campaign['id']})"
 
 
-def test_rejecting_on_the_page_of_an_active_campaign_pauses_it_and_says_so(
-    staff_client, owner, create_campaign
-):
+def test_rejecting_on_the_page_of_an_active_campaign_pauses_it_and_says_so(staff_client, owner, create_campaign):
     campaign = create_campaign(name="Live one")
     admin_action(staff_client, "campaign", "approve_campaigns", [campaign["id"]])
     owner.client().post(f"/v1/campaigns/{campaign['id']}/activate")
     html = staff_client.get(f"/admin/creatives/campaign/{_pk(campaign)}/change/").content.decode()
     assert 'name="_reject"' in html and 'name="_approve"' not in html  # already approved
-    response = staff_client.post(f"/admin/creatives/campaign/{_pk(campaign)}/review/", {"_reject": "Reject"}, follow=True)  # fmt: skip
+    response = staff_client.post(
+        f"/admin/creatives/campaign/{_pk(campaign)}/review/", {"_reject": "Reject"}, follow=True
+    )
     assert "Campaign “Live one” rejected. It was serving and is now paused." in _text(response)
     body = owner.client().get(f"/v1/campaigns/{campaign['id']}").json()
     assert (body["review_status"], body["status"]) == ("rejected", "paused")
 
 
-@pytest.mark.parametrize(("waiting", "says"), [(0, "0 campaigns in review"), (1, "1 campaign in review"), (2, "2 campaigns in review")])  # fmt: skip
-def test_the_queue_counts_its_campaigns_in_words_that_fit_the_number(
-    staff_client, create_campaign, waiting, says
-):
+@pytest.mark.parametrize(
+    ("waiting", "says"), [(0, "0 campaigns in review"), (1, "1 campaign in review"), (2, "2 campaigns in review")]
+)
+def test_the_queue_counts_its_campaigns_in_words_that_fit_the_number(staff_client, create_campaign, waiting, says):
     for number in range(waiting):
         create_campaign(name=f"Campaign {number}")
     page = _text(staff_client.get("/admin/creatives/campaigninreview/"))
@@ -161,7 +153,9 @@ def test_the_list_action_says_how_many_it_decided(staff_client, create_campaign)
 def test_a_decision_from_a_stale_queue_page_changes_nothing(staff_client, create_campaign):
     campaign = create_campaign(name="Decided elsewhere")
     call_command("review_campaign", campaign["id"], "--reject")
-    response = staff_client.post(f"/admin/creatives/campaigninreview/{_pk(campaign)}/review/", {"_approve": "Approve"}, follow=True)  # fmt: skip
+    response = staff_client.post(
+        f"/admin/creatives/campaigninreview/{_pk(campaign)}/review/", {"_approve": "Approve"}, follow=True
+    )
     assert "decided meanwhile" in _text(response)
     assert Campaign.objects.get(public_id=campaign["id"]).review_status == "rejected"
     assert AuditLog.objects.filter(action=AuditLog.Action.CAMPAIGN_APPROVE).count() == 0

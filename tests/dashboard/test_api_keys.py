@@ -189,9 +189,7 @@ def test_every_key_action_lands_in_the_audit_log_with_who_and_where(admin_client
     assert f"{entries[0].created_at:%Y-%m-%d %H:%M:%S}" in audit
 
 
-def test_the_audit_log_believes_forwarded_addresses_only_from_trusted_proxies(
-    admin_client_for, owner, settings
-):
+def test_the_audit_log_believes_forwarded_addresses_only_from_trusted_proxies(admin_client_for, owner, settings):
     client = admin_client_for(owner)
     client.post(f"{KEYS}/rotate", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.1")
     assert AuditLog.objects.filter(action="api_key.rotate").get().ip_address == "203.0.113.9"

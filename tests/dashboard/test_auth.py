@@ -19,7 +19,9 @@ def _login(client: Client, actor) -> Client:
     return client
 
 
-@pytest.mark.parametrize("url", [*PAGES, "/dashboard/settings/api-keys/rotate", "/dashboard/settings/api-keys/new-secret"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url", [*PAGES, "/dashboard/settings/api-keys/rotate", "/dashboard/settings/api-keys/new-secret"]
+)
 def test_anonymous_visitors_are_sent_to_the_login_page(client, db, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -28,9 +30,13 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, db, url):
 
 @pytest.mark.parametrize(
     "url",
-    ["/dashboard/settings/api-keys/create", "/dashboard/settings/api-keys/rotate",
-     "/dashboard/settings/security", "/dashboard/organization"],
-)  # fmt: skip
+    [
+        "/dashboard/settings/api-keys/create",
+        "/dashboard/settings/api-keys/rotate",
+        "/dashboard/settings/security",
+        "/dashboard/organization",
+    ],
+)
 def test_anonymous_posts_change_nothing(client, owner, url):
     response = client.post(url, {"ip_allowlist": "10.0.0.0/8", "org": str(owner.org.public_id)})
     assert response.status_code == 302
@@ -160,7 +166,7 @@ def test_owners_and_admins_may_change_settings(client, owner, role):
     user = get_user_model().objects.create_user("ada", password="pw-123456789")
     Membership.objects.create(user=user, organization=owner.org, role=role)
     client.force_login(user)
-    response = client.post("/dashboard/settings/security", {"ip_allowlist": "10.0.0.0/8", "confirm_lockout": "on"})  # fmt: skip
+    response = client.post("/dashboard/settings/security", {"ip_allowlist": "10.0.0.0/8", "confirm_lockout": "on"})
     assert response.status_code == 302
     owner.org.refresh_from_db()
     assert owner.org.ip_allowlist == ["10.0.0.0/8"]
@@ -222,7 +228,9 @@ def test_the_switcher_lists_only_the_users_own_organizations(client, two_orgs, o
 def test_switching_shows_the_other_organization_with_its_role(client, two_orgs):
     owner, initech = two_orgs
     _login(client, owner)
-    response = client.post("/dashboard/organization", {"org": str(initech.public_id), "next": "/dashboard/settings/api-keys"})  # fmt: skip
+    response = client.post(
+        "/dashboard/organization", {"org": str(initech.public_id), "next": "/dashboard/settings/api-keys"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/settings/api-keys"
     page = client.get("/dashboard/settings/api-keys").content.decode()

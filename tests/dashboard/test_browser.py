@@ -34,8 +34,13 @@ def olive(transactional_db: None) -> object:
     org = organization_create(name="Acme", domain="acme.example", owner=user)
     org.storage_used_bytes = 37 * 1024 * 1024
     org.save(update_fields=["storage_used_bytes"])
-    Campaign.objects.create(organization=org, name="Spring sale", start_time=timezone.now(),
-                            lifetime_spend_limit_micros=50_000_000, status="active")  # fmt: skip
+    Campaign.objects.create(
+        organization=org,
+        name="Spring sale",
+        start_time=timezone.now(),
+        lifetime_spend_limit_micros=50_000_000,
+        status="active",
+    )
     return user
 
 
@@ -67,7 +72,9 @@ def _api_status(base: str, secret: str) -> int:
     image = io.BytesIO()
     Image.new("RGB", (32, 32), (200, 30, 30)).save(image, "PNG")
     files = {"file": ("creative.png", image.getvalue(), "image/png")}
-    with requests.post(f"{base}/v1/upload", headers={"Authorization": f"Bearer {secret}"}, files=files, timeout=30) as response:  # fmt: skip
+    with requests.post(
+        f"{base}/v1/upload", headers={"Authorization": f"Bearer {secret}"}, files=files, timeout=30
+    ) as response:
         return response.status_code
 
 
@@ -91,9 +98,7 @@ def _screenshots(page, name: str, *, reload: bool = True) -> None:
         page.set_viewport_size(size)
         if reload:
             page.reload()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} scrolls sideways at {size['width']} px"
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{size['width']}.png"), full_page=True)
     page.set_viewport_size(WIDTHS["desktop"])
@@ -158,7 +163,9 @@ def test_the_dashboard_works_with_the_keyboard_alone(page, live_server, olive):
     page.wait_for_url("**/dashboard/")
 
     page.keyboard.press("Tab")
-    focused = page.evaluate("[document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]")  # fmt: skip
+    focused = page.evaluate(
+        "[document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]"
+    )
     assert focused == ["Skip to content", "solid"]
 
     page.goto("/dashboard/settings/api-keys")
@@ -207,7 +214,9 @@ def test_the_allowlist_shows_each_bad_line_then_saves_a_fixed_list(page, live_se
     page.get_by_label("Save anyway: Files API calls from 127.0.0.1 will be refused").check()
     page.get_by_role("button", name="Save allowlist").click()
     page.wait_for_url("**/settings/security")
-    assert page.get_by_text("IP allowlist saved. Files API calls from your address 127.0.0.1 are now refused.").is_visible()  # fmt: skip
+    assert page.get_by_text(
+        "IP allowlist saved. Files API calls from your address 127.0.0.1 are now refused."
+    ).is_visible()
     assert page.get_by_text("is outside the saved list").is_visible()
     assert box.input_value() == "10.0.0.0/8\n2001:db8::/32"
     _screenshots(page, "security-saved", reload=False)
@@ -216,8 +225,12 @@ def test_the_allowlist_shows_each_bad_line_then_saves_a_fixed_list(page, live_se
 def test_deleting_a_file_asks_first_and_cancel_keeps_it(page, live_server, olive):
     acme = olive.memberships.get().organization
     _key, secret = api_key_create(org=acme)
-    sent = requests.post(f"{live_server.url}/api/v1/upload", headers={"x-api-key": secret},
-                         files={"files": ("notes.txt", b"hello", "text/plain")}, timeout=30)  # fmt: skip
+    sent = requests.post(
+        f"{live_server.url}/api/v1/upload",
+        headers={"x-api-key": secret},
+        files={"files": ("notes.txt", b"hello", "text/plain")},
+        timeout=30,
+    )
     assert sent.status_code == 200, sent.text
     _log_in(page, "olive")
     page.get_by_role("link", name="Files", exact=True).click()
@@ -282,8 +295,9 @@ def test_staff_issue_a_key_in_the_admin_and_see_its_secret_once(page, live_serve
 def test_staff_approve_a_campaign_from_the_admin_review_queue(page, live_server, transactional_db):
     get_user_model().objects.create_superuser("sam", "sam@example.com", PASSWORD)
     org = organization_create(name="Acme")
-    campaign = Campaign.objects.create(organization=org, name="Needs review", start_time=timezone.now(),
-                                       lifetime_spend_limit_micros=10_000_000)  # fmt: skip
+    campaign = Campaign.objects.create(
+        organization=org, name="Needs review", start_time=timezone.now(), lifetime_spend_limit_micros=10_000_000
+    )
     _admin_log_in(page, "sam")
     page.goto("/admin/creatives/campaign/?review_status__exact=in_review")
     page.get_by_role("row", name=re.compile("Needs review")).get_by_role("checkbox").check()
@@ -295,12 +309,13 @@ def test_staff_approve_a_campaign_from_the_admin_review_queue(page, live_server,
     assert campaign.review_status == "approved"
 
 
-def test_staff_approve_on_the_campaign_page_and_the_advertiser_reads_it_in_words(page, browser, live_server, olive):  # fmt: skip
+def test_staff_approve_on_the_campaign_page_and_the_advertiser_reads_it_in_words(page, browser, live_server, olive):
     get_user_model().objects.create_superuser("sam", "sam@example.com", PASSWORD)
     acme = olive.memberships.get().organization
     Campaign.objects.filter(organization=acme).update(review_status="approved")  # only the new one waits
-    Campaign.objects.create(organization=acme, name="Autumn launch", start_time=timezone.now(),
-                            lifetime_spend_limit_micros=10_000_000)  # fmt: skip
+    Campaign.objects.create(
+        organization=acme, name="Autumn launch", start_time=timezone.now(), lifetime_spend_limit_micros=10_000_000
+    )
     _admin_log_in(page, "sam")
     page.get_by_role("link", name="Campaigns in review").click()
     page.wait_for_url("**/admin/creatives/campaigninreview/")

@@ -33,16 +33,17 @@ def test_the_overview_lists_the_organizations_campaigns_with_both_statuses(owner
     _campaign(owner.org, "Winter teaser", status="paused", review_status="in_review")
     _campaign(outsider.org, "Globex secret plan")
     html = owner_client.get("/dashboard/").content.decode()
-    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td[^>]*><span class="badge badge-(\w+)">\w+</span></td>\s*<td[^>]*><span class="badge badge-(\w+)">', html)  # fmt: skip
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td[^>]*><span class="badge badge-(\w+)">\w+</span></td>\s*<td[^>]*><span class="badge badge-(\w+)">',
+        html,
+    )
     assert rows == [("Winter teaser", "paused", "in_review"), ("Spring sale", "active", "approved")]
     assert "Globex secret plan" not in html
 
 
 def test_each_campaign_shows_its_spend_today_against_its_daily_limit(owner_client, owner):
     today = timezone.now().date()
-    _campaign(
-        owner.org, "Paced", daily_spend_limit_micros=5_000_000, day_spend_micros=1_250_000, spend_day=today
-    )
+    _campaign(owner.org, "Paced", daily_spend_limit_micros=5_000_000, day_spend_micros=1_250_000, spend_day=today)
     yesterday = date.fromordinal(today.toordinal() - 1)
     _campaign(
         owner.org,
@@ -53,9 +54,7 @@ def test_each_campaign_shows_its_spend_today_against_its_daily_limit(owner_clien
     )
     _campaign(owner.org, "Unlimited", day_spend_micros=3_000_000, spend_day=today)
     html = owner_client.get("/dashboard/").content.decode().split('id="campaigns-heading"')[1]
-    cells = dict(
-        re.findall(r'<th scope="row">([^<]+)</th>.*?<td data-label="Spend today"[^>]*>(.*?)</td>', html, re.S)
-    )
+    cells = dict(re.findall(r'<th scope="row">([^<]+)</th>.*?<td data-label="Spend today"[^>]*>(.*?)</td>', html, re.S))
     assert "$1.25 of $5.00" in cells["Paced"] and 'value="25"' in cells["Paced"]
     assert "$0.00 of $2.00" in cells["Yesterday"]  # a new UTC day starts at zero
     assert "$3.00" in cells["Unlimited"] and "no daily limit" in cells["Unlimited"]
@@ -73,10 +72,7 @@ def test_without_campaigns_the_overview_says_how_to_make_one(owner_client):
 
 
 def test_a_quiet_month_says_so_instead_of_showing_empty_panels_alone(owner_client):
-    assert (
-        b"No impressions, clicks or spend recorded in the last 30 days."
-        in owner_client.get("/dashboard/").content
-    )
+    assert b"No impressions, clicks or spend recorded in the last 30 days." in owner_client.get("/dashboard/").content
 
 
 def test_the_overview_chart_has_three_panels_and_a_table_of_30_days(owner_client):
@@ -95,7 +91,7 @@ def test_the_overview_chart_has_three_panels_and_a_table_of_30_days(owner_client
 
 @pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/files"])
 def test_the_storage_bar_shows_used_bytes_against_the_quota(owner_client, owner, url):
-    Organization.objects.filter(pk=owner.org.pk).update(storage_used_bytes=52_428_800, storage_quota_bytes=209_715_200)  # fmt: skip
+    Organization.objects.filter(pk=owner.org.pk).update(storage_used_bytes=52_428_800, storage_quota_bytes=209_715_200)
     html = owner_client.get(url).content.decode()
     assert "<strong>50.0\xa0MB</strong> of 200.0\xa0MB used" in html
     assert 'value="25"' in html and "(25%)" in html
@@ -104,9 +100,7 @@ def test_the_storage_bar_shows_used_bytes_against_the_quota(owner_client, owner,
 def _upload(actor, name: str, body: bytes) -> str:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = actor.client().post(
-        "/api/v1/upload", {"files": [SimpleUploadedFile(name, body)]}, format="multipart"
-    )
+    response = actor.client().post("/api/v1/upload", {"files": [SimpleUploadedFile(name, body)]}, format="multipart")
     assert response.status_code == 200, response.json()
     return response.json()["uploaded"][0]["key"]
 
@@ -189,8 +183,16 @@ def test_the_overview_series_sums_the_dsp_counters_per_day_for_this_org_only(own
 
     def stats(org, hour: datetime, impressions: int, clicks: int, spend: int) -> None:
         group = factories.ad_group(factories.campaign(org))
-        AdStatsHourly.objects.create(ad=factories.ad(group), hour=hour, organization=org, campaign=group.campaign,
-                                     ad_group=group, impressions=impressions, clicks=clicks, spend_micros=spend)  # fmt: skip
+        AdStatsHourly.objects.create(
+            ad=factories.ad(group),
+            hour=hour,
+            organization=org,
+            campaign=group.campaign,
+            ad_group=group,
+            impressions=impressions,
+            clicks=clicks,
+            spend_micros=spend,
+        )
 
     stats(owner.org, datetime(2026, 3, 1, 0, tzinfo=UTC), 10, 1, 75_000)
     stats(owner.org, datetime(2026, 3, 1, 23, tzinfo=UTC), 5, 2, 25_000)
@@ -245,10 +247,7 @@ def test_panels_total_each_metric_and_label_the_svg_for_screen_readers():
         ("Clicks", "40", "30"),
         ("Spend", "$10.00", "$7.50"),
     ]
-    assert (
-        'role="img" aria-label="Spend per day over 2 days: $10.00 in total, at most $7.50 a day"'
-        in panels[2].svg
-    )
+    assert 'role="img" aria-label="Spend per day over 2 days: $10.00 in total, at most $7.50 a day"' in panels[2].svg
 
 
 def test_the_chart_uses_no_inline_styles_so_the_csp_allows_it():

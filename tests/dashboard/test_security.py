@@ -75,16 +75,11 @@ def test_saving_the_same_list_again_records_nothing(owner_client, owner):
 
 
 def test_a_list_that_leaves_out_your_own_address_waits_for_your_confirmation(owner_client, owner):
-    response = owner_client.post(
-        URL, {"ip_allowlist": "10.0.0.0/8\n2001:db8::/32"}, REMOTE_ADDR="198.51.100.4"
-    )
+    response = owner_client.post(URL, {"ip_allowlist": "10.0.0.0/8\n2001:db8::/32"}, REMOTE_ADDR="198.51.100.4")
     assert response.status_code == 200
     html = response.content.decode()
     assert "Your own address <code>198.51.100.4</code> is not in this list." in html
-    assert (
-        "Files API calls from <code>198.51.100.4</code> are refused with <code>403 ip_not_allowed</code>"
-        in html
-    )
+    assert "Files API calls from <code>198.51.100.4</code> are refused with <code>403 ip_not_allowed</code>" in html
     assert 'type="checkbox" name="confirm_lockout"' in html
     assert ">\n10.0.0.0/8\n2001:db8::/32</textarea>" in html  # the list is kept for the second try
     owner.org.refresh_from_db()
@@ -118,10 +113,7 @@ def test_a_list_that_lets_your_address_in_saves_without_asking(owner_client, own
 def test_the_page_warns_while_the_saved_list_leaves_out_your_address(owner_client, owner):
     Organization.objects.filter(pk=owner.org.pk).update(ip_allowlist=["10.0.0.0/8"])
     html = owner_client.get(URL).content.decode()
-    assert (
-        "Your address <code>127.0.0.1</code> is outside the saved list: Files API calls from it are refused."
-        in html
-    )
+    assert "Your address <code>127.0.0.1</code> is outside the saved list: Files API calls from it are refused." in html
     Organization.objects.filter(pk=owner.org.pk).update(ip_allowlist=["127.0.0.0/8"])
     assert "outside the saved list" not in owner_client.get(URL).content.decode()
 

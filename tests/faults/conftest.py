@@ -59,12 +59,20 @@ FAULT_SETTINGS = {
 }
 END_USER = {"X-Forwarded-For": "198.51.100.7", "User-Agent": "Mozilla/5.0 (fault test)"}
 BID_BODY = {
-    "userId": "u1", "chatId": "c1", "request_type": "contextual", "nAdsBefore": 0,
-    "ad_formats": ["sponsored_message"], "production": True, "request_id": "r1", "country_code": "US",
-    "messages": [{"role": "user", "content": "Where should I host my site?", "timestamp": 1_780_000_000},
-                 {"role": "assistant", "content": "Here are a few options.", "timestamp": 1_780_000_001}],
+    "userId": "u1",
+    "chatId": "c1",
+    "request_type": "contextual",
+    "nAdsBefore": 0,
+    "ad_formats": ["sponsored_message"],
+    "production": True,
+    "request_id": "r1",
+    "country_code": "US",
+    "messages": [
+        {"role": "user", "content": "Where should I host my site?", "timestamp": 1_780_000_000},
+        {"role": "assistant", "content": "Here are a few options.", "timestamp": 1_780_000_001},
+    ],
     "config": {"max_headline_chars": 60, "image_enabled": True},
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -111,14 +119,30 @@ class Stack:
     # --- processes -------------------------------------------------------------------------
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=servers.BASE_DIR, env=self.env,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=servers.BASE_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
     def start_web(self) -> None:
-        cmd = [str(BIN / "gunicorn"), "thrad.wsgi:application", "-c", str(servers.BASE_DIR / "gunicorn.conf.py"),
-               "-w", "1", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]  # fmt: skip
+        cmd = [
+            str(BIN / "gunicorn"),
+            "thrad.wsgi:application",
+            "-c",
+            str(servers.BASE_DIR / "gunicorn.conf.py"),
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+        ]
         self.web = subprocess.Popen(cmd, cwd=servers.BASE_DIR, env=self.env)
         servers.wait_for_http(f"{self.base}/healthz", proc=self.web)
 
@@ -131,9 +155,24 @@ class Stack:
         return children[0]
 
     def start_worker(self) -> None:
-        cmd = [str(BIN / "celery"), "-A", "thrad", "worker", "-Q", self.env["CELERY_TASK_DEFAULT_QUEUE"], "-c", "2",
-               "--pool", "prefork", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-               "-n", f"faults-{os.getpid()}@%h"]  # fmt: skip
+        cmd = [
+            str(BIN / "celery"),
+            "-A",
+            "thrad",
+            "worker",
+            "-Q",
+            self.env["CELERY_TASK_DEFAULT_QUEUE"],
+            "-c",
+            "2",
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"faults-{os.getpid()}@%h",
+        ]
         self.worker = subprocess.Popen(cmd, cwd=servers.BASE_DIR, env=self.env)
 
     def stop_worker(self) -> None:
@@ -155,36 +194,43 @@ class Stack:
     # --- state -----------------------------------------------------------------------------
 
     def sql(self, query: str, *params: Any) -> list[tuple]:
-        with psycopg.connect(host="127.0.0.1", port=self.pg.port, user="postgres", dbname="thrad",
-                             autocommit=True, connect_timeout=5) as conn:  # fmt: skip
+        with psycopg.connect(
+            host="127.0.0.1", port=self.pg.port, user="postgres", dbname="thrad", autocommit=True, connect_timeout=5
+        ) as conn:
             return conn.execute(query, params).fetchall()
 
     def s3_client(self) -> Any:
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.s3.endpoint, region_name="us-east-1",
-                            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"])  # fmt: skip
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+        )
 
     def objects(self, prefix: str) -> set[str]:
-        pages = self.s3_client().get_paginator("list_objects_v2").paginate(Bucket=self.env["AWS_STORAGE_BUCKET_NAME"], Prefix=prefix)  # fmt: skip
+        pages = (
+            self.s3_client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.env["AWS_STORAGE_BUCKET_NAME"], Prefix=prefix)
+        )
         return {entry["Key"] for page in pages for entry in page.get("Contents", ())}
 
     def usage(self) -> tuple[int, int, int]:
         """(org usage, sum of its stored files, live reservations) of the seeded organization."""
         org = self.seed["org_id"]
         used = self.sql("SELECT storage_used_bytes FROM thrad_organization WHERE id = %s", org)[0][0]
-        files = self.sql(
-            "SELECT COALESCE(SUM(size), 0) FROM uploads_storedfile WHERE organization_id = %s", org
-        )[0][0]
-        held = self.sql("SELECT COALESCE(SUM(size), 0) FROM thrad_storagereservation WHERE organization_id = %s", org)[0][0]  # fmt: skip
+        files = self.sql("SELECT COALESCE(SUM(size), 0) FROM uploads_storedfile WHERE organization_id = %s", org)[0][0]
+        held = self.sql("SELECT COALESCE(SUM(size), 0) FROM thrad_storagereservation WHERE organization_id = %s", org)[
+            0
+        ][0]
         return int(used), int(files), int(held)
 
     def spend(self) -> int:
         return int(
-            self.sql("SELECT spend_micros FROM creatives_campaign WHERE id = %s", self.seed["campaign_id"])[
-                0
-            ][0]
+            self.sql("SELECT spend_micros FROM creatives_campaign WHERE id = %s", self.seed["campaign_id"])[0][0]
         )
 
     # --- requests --------------------------------------------------------------------------
@@ -227,7 +273,9 @@ class Stack:
             ready = self.readyz()
             if ready.status == 200:
                 return
-            assert time.monotonic() < deadline, f"stack not ready: {ready.json() if ready.response is not None else ready.error}"  # fmt: skip
+            assert time.monotonic() < deadline, (
+                f"stack not ready: {ready.json() if ready.response is not None else ready.error}"
+            )
             time.sleep(0.3)
 
     def heal(self) -> None:
@@ -261,23 +309,33 @@ def _ports() -> tuple[int, int, int, int]:
     raise RuntimeError("no free ports for the fault stack")
 
 
-def _env(
-    stack_ports: tuple[int, int, int, int], proxy_port: int, pg: private.PrivatePostgres
-) -> dict[str, str]:
+def _env(stack_ports: tuple[int, int, int, int], proxy_port: int, pg: private.PrivatePostgres) -> dict[str, str]:
     redis_port, _, _, web_port = stack_ports
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TMPDIR") if name in os.environ}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "thrad.settings", "PYTHONPATH": str(servers.BASE_DIR), "THRAD_ENV_FILE": "",
-        "SECRET_KEY": "fault-tests-only-secret", "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}", "LOG_LEVEL": "WARNING",
-        "DATABASE_URL": pg.url,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{redis_port}/1",
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/2", "CELERY_TASK_DEFAULT_QUEUE": "faults",
-        "STORAGE_BACKEND": "s3", "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy_port}",
-        "AWS_STORAGE_BUCKET_NAME": "thrad-faults", "AWS_ACCESS_KEY_ID": "thradci", "AWS_SECRET_ACCESS_KEY": "thradci-secret-key",
-        "UPLOAD_FETCH_ALLOWED_CIDRS": "127.0.0.0/8",
-        **FAULT_SETTINGS,
-    })  # fmt: skip
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "thrad.settings",
+            "PYTHONPATH": str(servers.BASE_DIR),
+            "THRAD_ENV_FILE": "",
+            "SECRET_KEY": "fault-tests-only-secret",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_URL": pg.url,
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{redis_port}/1",
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/2",
+            "CELERY_TASK_DEFAULT_QUEUE": "faults",
+            "STORAGE_BACKEND": "s3",
+            "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy_port}",
+            "AWS_STORAGE_BUCKET_NAME": "thrad-faults",
+            "AWS_ACCESS_KEY_ID": "thradci",
+            "AWS_SECRET_ACCESS_KEY": "thradci-secret-key",
+            "UPLOAD_FETCH_ALLOWED_CIDRS": "127.0.0.0/8",
+            **FAULT_SETTINGS,
+        }
+    )
     return env
 
 
@@ -299,8 +357,14 @@ def stack() -> Iterator[Stack]:
         s3.start()
         built.s3_client().create_bucket(Bucket=built.env["AWS_STORAGE_BUCKET_NAME"])
         built.manage("migrate", "--noinput", "-v", "0")
-        seeded = subprocess.run([sys.executable, "-m", "tests.faults.seed"], cwd=servers.BASE_DIR, env=built.env,
-                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        seeded = subprocess.run(
+            [sys.executable, "-m", "tests.faults.seed"],
+            cwd=servers.BASE_DIR,
+            env=built.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert seeded.returncode == 0, seeded.stderr
         built.seed = json.loads(seeded.stdout.strip().splitlines()[-1])
         built.start_worker()

@@ -30,16 +30,42 @@ def main() -> None:
     image = io.BytesIO()
     Image.effect_noise((800, 800), 120).convert("RGB").save(image, format="PNG")  # ~1 MB: reads take a while
     asset = storage.save(f"creatives/{org.public_id}/{'a' * 32}.png", ContentFile(image.getvalue()))
-    camp = Campaign.objects.create(organization=org, name="Always on", status=Status.ACTIVE,
-                                   review_status=ReviewStatus.APPROVED, start_time=timezone.now() - timedelta(days=1),
-                                   lifetime_spend_limit_micros=10**12, countries=[])  # fmt: skip
-    group = AdGroup.objects.create(organization=org, campaign=camp, name="All", context_hints=[],
-                                   max_bid_micros=5_000_000, status=Status.ACTIVE)  # fmt: skip
-    Ad.objects.create(organization=org, ad_group=group, name="Ad", title="Faultless hosting", body="It holds.",
-                      cta_text="See", target_url="https://faulty.example/", asset_path=asset, status=Status.ACTIVE)  # fmt: skip
+    camp = Campaign.objects.create(
+        organization=org,
+        name="Always on",
+        status=Status.ACTIVE,
+        review_status=ReviewStatus.APPROVED,
+        start_time=timezone.now() - timedelta(days=1),
+        lifetime_spend_limit_micros=10**12,
+        countries=[],
+    )
+    group = AdGroup.objects.create(
+        organization=org, campaign=camp, name="All", context_hints=[], max_bid_micros=5_000_000, status=Status.ACTIVE
+    )
+    Ad.objects.create(
+        organization=org,
+        ad_group=group,
+        name="Ad",
+        title="Faultless hosting",
+        body="It holds.",
+        cta_text="See",
+        target_url="https://faulty.example/",
+        asset_path=asset,
+        status=Status.ACTIVE,
+    )
     version_bump()
-    print(json.dumps({"secret": secret, "partner_key": partner_key, "org_id": org.pk, "asset": asset,
-                      "campaign_id": camp.pk, "asset_size": len(image.getvalue())}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "secret": secret,
+                "partner_key": partner_key,
+                "org_id": org.pk,
+                "asset": asset,
+                "campaign_id": camp.pk,
+                "asset_size": len(image.getvalue()),
+            }
+        )
+    )
 
 
 main()

@@ -19,9 +19,18 @@ from thrad.models import Membership
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 END_USER = {"X-Forwarded-For": "198.51.100.7", "User-Agent": "Mozilla/5.0 (test)"}
-BID = {"userId": "u", "chatId": "c", "request_type": "contextual", "nAdsBefore": 0, "ad_formats": ["sponsored_message"],
-       "production": False, "messages": [{"role": "user", "content": "hello", "timestamp": 1},
-                                         {"role": "assistant", "content": "hi", "timestamp": 2}]}  # fmt: skip
+BID = {
+    "userId": "u",
+    "chatId": "c",
+    "request_type": "contextual",
+    "nAdsBefore": 0,
+    "ad_formats": ["sponsored_message"],
+    "production": False,
+    "messages": [
+        {"role": "user", "content": "hello", "timestamp": 1},
+        {"role": "assistant", "content": "hi", "timestamp": 2},
+    ],
+}
 
 
 def test_a_slow_fetch_under_runserver_does_not_stall_bids(tmp_path):
@@ -30,8 +39,13 @@ def test_a_slow_fetch_under_runserver_does_not_stall_bids(tmp_path):
     _, partner_key = factories.partner()
     port = servers.free_port()
     env = servers.subprocess_env(DEBUG="true", UPLOAD_FETCH_ALLOWED_CIDRS="127.0.0.0/8", PORT=str(port))
-    proc = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                            cwd=servers.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=servers.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     png = image_bytes("PNG", (40, 30))
 
     def slow(handler) -> None:
@@ -47,8 +61,14 @@ def test_a_slow_fetch_under_runserver_does_not_stall_bids(tmp_path):
             return requests.post(f"{base}/api/v1/dsp/bid", json=BID, headers=headers, timeout=10).status_code
 
         def upload() -> None:
-            uploads.append(requests.post(f"{base}/v1/upload", json={"image_url": host.url("/slow.png")},
-                                         headers={"Authorization": f"Bearer {owner.secret}"}, timeout=30))  # fmt: skip
+            uploads.append(
+                requests.post(
+                    f"{base}/v1/upload",
+                    json={"image_url": host.url("/slow.png")},
+                    headers={"Authorization": f"Bearer {owner.secret}"},
+                    timeout=30,
+                )
+            )
 
         assert bid() == 200
         uploads: list = []

@@ -15,9 +15,7 @@ from tests.uploads.upload_helpers import image_bytes, image_host, serve
 
 pytestmark = pytest.mark.faults
 
-FETCH_WAIT = float(FAULT_SETTINGS["UPLOAD_FETCH_DEADLINE"]) + float(
-    FAULT_SETTINGS["UPLOAD_FETCH_WAIT_MARGIN"]
-)
+FETCH_WAIT = float(FAULT_SETTINGS["UPLOAD_FETCH_DEADLINE"]) + float(FAULT_SETTINGS["UPLOAD_FETCH_WAIT_MARGIN"])
 
 
 def _slow_body(total: int, seconds: float) -> Iterator[bytes]:
@@ -33,7 +31,9 @@ def _slow_body(total: int, seconds: float) -> Iterator[bytes]:
 
 def _slow_upload(stack, out: list, seconds: float = 3.0) -> None:
     headers = {**stack.key(), "Content-Type": "multipart/form-data; boundary=thradfaultboundary"}
-    out.append(timed(requests.post, f"{stack.base}/api/v1/upload", data=_slow_body(2 * 1024 * 1024, seconds), headers=headers))  # fmt: skip
+    out.append(
+        timed(requests.post, f"{stack.base}/api/v1/upload", data=_slow_body(2 * 1024 * 1024, seconds), headers=headers)
+    )
 
 
 def _in_background(*targets) -> list[threading.Thread]:
@@ -64,8 +64,12 @@ def test_bids_stay_fast_while_slow_fetches_and_large_uploads_hold_their_slots(he
     uploads: list = []
     with image_host({"/slow.png": slow_image}) as host:
         url = host.url("/slow.png")
-        threads = _in_background(lambda: fetches.append(stack.upload_url(url)), lambda: fetches.append(stack.upload_url(url)),  # fmt: skip
-                                 lambda: _slow_upload(stack, uploads), lambda: _slow_upload(stack, uploads))  # fmt: skip
+        threads = _in_background(
+            lambda: fetches.append(stack.upload_url(url)),
+            lambda: fetches.append(stack.upload_url(url)),
+            lambda: _slow_upload(stack, uploads),
+            lambda: _slow_upload(stack, uploads),
+        )
         deadline = time.monotonic() + 5
         while len(host.requests) < 2:  # both fetch slots are taken
             assert time.monotonic() < deadline

@@ -52,11 +52,7 @@ def test_redis_down_is_503_or_no_bid_fast_and_recovers_without_a_restart(healthy
     finally:
         (stack.redis.start if fault == "stopped" else stack.redis.resume)()
     _recovered(stack, won, spend + 5000)
-    assert (
-        stack.web_worker_pid() == web_worker
-        and stack.worker.poll() is None
-        and stack.worker.pid == celery_worker
-    )
+    assert stack.web_worker_pid() == web_worker and stack.worker.poll() is None and stack.worker.pid == celery_worker
     assert stack.usage() == used  # nothing charged by the refused uploads
 
 

@@ -13,7 +13,10 @@ def _storage_down_answers(stack, first_within: float) -> None:
     used = stack.usage()
     first = stack.upload_files(PART)
     assert first.status == 503 and first.seconds < first_within, (first.status, first.seconds)
-    assert first.json() == {"success": False, "error": {"code": "storage_unavailable", "message": first.json()["error"]["message"]}}  # fmt: skip
+    assert first.json() == {
+        "success": False,
+        "error": {"code": "storage_unavailable", "message": first.json()["error"]["message"]},
+    }
     assert first.response.headers["Retry-After"] == "5"
     again = stack.upload_files(PART)  # the breaker is open: no second wait
     assert again.status == 503 and again.seconds < 1.0, (again.status, again.seconds)

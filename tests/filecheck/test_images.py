@@ -115,9 +115,7 @@ def _segment(marker: int, body: bytes) -> bytes:
 
 
 def test_jpeg_frame_tells_progressive_and_multi_scan_from_single_scan():
-    assert jpeg_frame(io.BytesIO(_image("JPEG"))) == JpegFrame(
-        40, 30, ((2, 2), (1, 1), (1, 1)), multi_scan=False
-    )
+    assert jpeg_frame(io.BytesIO(_image("JPEG"))) == JpegFrame(40, 30, ((2, 2), (1, 1), (1, 1)), multi_scan=False)
     assert jpeg_frame(io.BytesIO(_image("JPEG", progressive=True))).multi_scan is True  # type: ignore[union-attr]
     # A baseline frame whose first scan carries one of three components: libjpeg buffers it all.
     sof0 = _segment(0xC0, struct.pack(">BHHB", 8, 7000, 7000, 3) + b"\x01\x11\x00\x02\x11\x00\x03\x11\x00")
@@ -139,9 +137,7 @@ def test_jpeg_frame_tells_progressive_and_multi_scan_from_single_scan():
         pytest.param(_image("BMP"), FORMATS, Reason.OTHER_KIND, id="bmp"),
         pytest.param(b"%PDF-1.4\n", FORMATS, Reason.OTHER_KIND, id="pdf"),
         pytest.param(_image("PNG", (300, 200))[:200], FORMATS, Reason.CORRUPT, id="truncated-png"),
-        pytest.param(
-            b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, FORMATS, Reason.CORRUPT, id="png-signature-then-zeros"
-        ),
+        pytest.param(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, FORMATS, Reason.CORRUPT, id="png-signature-then-zeros"),
         pytest.param(_image("WEBP", (300, 200))[:60], FORMATS, Reason.CORRUPT, id="truncated-webp"),
     ],
 )

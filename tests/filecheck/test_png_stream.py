@@ -94,7 +94,7 @@ LAYOUTS = {
         [c for c in _chunks(_saved("RGB", (300, 200))) if c[0] != b"IDAT"][:1]
         + [(b"IDAT", piece) for piece in _split(_idat(_saved("RGB", (300, 200))), 97)]
         + [(b"IEND", b"")]
-    ),  # fmt: skip
+    ),
     "interlaced": lambda: _interlaced(29, 23),
     "interlaced-3x2": lambda: _interlaced(3, 2),
     "1x1": lambda: _saved("RGB", (1, 1)),

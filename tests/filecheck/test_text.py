@@ -8,9 +8,7 @@ from filecheck import Reason, Refused, json_check, looks_like_text, text_check
 from filecheck.streaming import CHUNK_SIZE
 
 
-@pytest.mark.parametrize(
-    "data", [b"plain", "ünïcödé ✓\n".encode(), b"a,b\n1,2\n", "é".encode() * CHUNK_SIZE, b""]
-)
+@pytest.mark.parametrize("data", [b"plain", "ünïcödé ✓\n".encode(), b"a,b\n1,2\n", "é".encode() * CHUNK_SIZE, b""])
 def test_strict_utf8_without_nul_is_text(data):
     text_check(io.BytesIO(data))
 
@@ -30,9 +28,7 @@ def test_nul_bytes_or_broken_utf8_are_not_text(data, message):
     assert (refused.value.reason, refused.value.message) == (Reason.NOT_TEXT, message)
 
 
-@pytest.mark.parametrize(
-    "data", [b'{"a": [1, 2.5, true, null]}', b'\xef\xbb\xbf{"bom": 1}', b'"caf\xc3\xa9"']
-)
+@pytest.mark.parametrize("data", [b'{"a": [1, 2.5, true, null]}', b'\xef\xbb\xbf{"bom": 1}', b'"caf\xc3\xa9"'])
 def test_valid_json_passes(data):
     json_check(io.BytesIO(data))
 

@@ -64,6 +64,4 @@ def test_filecheck_imports_neither_django_nor_thrad():
             if isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             for name in names:
-                assert name.split(".")[0] not in {"django", "rest_framework", "thrad", "uploads", "files"}, (
-                    path
-                )
+                assert name.split(".")[0] not in {"django", "rest_framework", "thrad", "uploads", "files"}, path

@@ -23,9 +23,7 @@ def _avoid_window_edge(window: int = 60) -> None:
 
 
 def _upload(client, **extra):
-    return client.post(
-        UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hello")]}, format="multipart", **extra
-    )
+    return client.post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hello")]}, format="multipart", **extra)
 
 
 def _allow(org: Organization, *cidrs: str) -> None:
@@ -39,7 +37,10 @@ def test_a_suspended_organization_is_403_account_suspended_before_the_allowlist(
     Organization.objects.filter(pk=owner.org.pk).update(is_suspended=True, ip_allowlist=["10.0.0.0/8"])
     for response in (_upload(owner.client()), owner.client().get(FILES)):
         assert response.status_code == 403
-        assert response.json() == {"success": False, "error": {"code": "account_suspended", "message": response.json()["error"]["message"]}}  # fmt: skip
+        assert response.json() == {
+            "success": False,
+            "error": {"code": "account_suspended", "message": response.json()["error"]["message"]},
+        }
     assert StoredFile.objects.count() == 0
 
 
@@ -47,8 +48,12 @@ def test_a_caller_outside_the_allowlist_is_403_ip_not_allowed_on_every_endpoint(
     _allow(owner.org, "10.20.0.0/16", "2001:db8::/32")
     key = f"files/{owner.org.public_id}/x_a.txt"
     client = owner.client()
-    for response in (_upload(client, REMOTE_ADDR="10.21.0.1"), client.get(FILES, REMOTE_ADDR="192.0.2.1"),
-                     client.get(f"{FILES}/{key}"), client.delete(f"{FILES}/{key}")):  # fmt: skip
+    for response in (
+        _upload(client, REMOTE_ADDR="10.21.0.1"),
+        client.get(FILES, REMOTE_ADDR="192.0.2.1"),
+        client.get(f"{FILES}/{key}"),
+        client.delete(f"{FILES}/{key}"),
+    ):
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "ip_not_allowed"
         assert response.json()["success"] is False
@@ -71,9 +76,9 @@ def test_an_ipv4_mapped_ipv6_peer_is_matched_as_its_ipv4_address(owner):
 def test_behind_a_trusted_proxy_the_right_most_untrusted_forwarded_hop_is_the_caller(owner, settings):
     settings.TRUSTED_PROXY_CIDRS = ["10.0.0.0/8"]
     _allow(owner.org, "203.0.113.0/24")
-    hit = _upload(owner.client(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9, 10.0.0.5")  # fmt: skip
+    hit = _upload(owner.client(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9, 10.0.0.5")
     assert hit.status_code == 200
-    spoofed = _upload(owner.client(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1")  # fmt: skip
+    spoofed = _upload(owner.client(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1")
     assert spoofed.status_code == 403
     assert spoofed.json()["error"]["code"] == "ip_not_allowed"
 
@@ -105,7 +110,10 @@ def test_over_the_limit_is_429_rate_limited_with_retry_after(owner, settings):
     assert _upload(client).status_code == 200
     refused = _upload(client)
     assert refused.status_code == 429
-    assert refused.json() == {"success": False, "error": {"code": "rate_limited", "message": refused.json()["error"]["message"]}}  # fmt: skip
+    assert refused.json() == {
+        "success": False,
+        "error": {"code": "rate_limited", "message": refused.json()["error"]["message"]},
+    }
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert refused["X-RateLimit-Remaining"] == "0"
     assert StoredFile.objects.count() == 2
@@ -150,7 +158,9 @@ def test_concurrent_uploads_from_several_processes_allow_exactly_the_limit():
         def call(i: int) -> int:
             files = {"files": (f"{i}.txt", b"hello")}
             with requests.Session() as session:
-                return session.post(f"{base}{UPLOAD}", files=files, headers={"x-api-key": secret}, timeout=60).status_code  # fmt: skip
+                return session.post(
+                    f"{base}{UPLOAD}", files=files, headers={"x-api-key": secret}, timeout=60
+                ).status_code
 
         with ThreadPoolExecutor(max_workers=12) as pool:
             statuses = list(pool.map(call, range(total)))

@@ -52,9 +52,7 @@ def test_a_modest_animated_gif_is_still_accepted(owner):
     assert response.json()["uploaded"][0]["mimeType"] == "image/gif"
 
 
-@pytest.mark.parametrize(
-    "case", ["webp-animated-7000x7000", "jpeg-progressive-7000x7000", "gif-screen-8000x8000"]
-)
+@pytest.mark.parametrize("case", ["webp-animated-7000x7000", "jpeg-progressive-7000x7000", "gif-screen-8000x8000"])
 def test_judging_a_bomb_on_the_files_path_stays_far_under_the_budget(case):
     data = BOMBS[case]()
     result = measure(data, ext_of(data), "files")

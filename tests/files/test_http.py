@@ -53,8 +53,10 @@ def _nothing_stored(org: Organization) -> None:
 def multipart_chunks(parts: list[tuple[str, int]]) -> Iterator[bytes]:
     """A multipart body of text parts (name, size) generated 64 KiB at a time, never held whole."""
     for name, size in parts:
-        yield (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
-               f"Content-Type: text/plain\r\n\r\n").encode()  # fmt: skip
+        yield (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            f"Content-Type: text/plain\r\n\r\n"
+        ).encode()
         for offset in range(0, size, 64 * 1024):
             yield b"a" * min(64 * 1024, size - offset)
         yield b"\r\n"
@@ -97,8 +99,15 @@ def test_one_file_with_requests_and_a_bearer_key(server, org_key):
     assert body["success"] is True and "errors" not in body
     [item] = body["uploaded"]
     assert item["key"].startswith(f"files/{org.public_id}/") and item["key"].endswith("_anchor.jpg")
-    assert (item["filename"], item["mimeType"], item["size"], item["isImage"]) == ("anchor.jpg", "image/jpeg", len(data), True)  # fmt: skip
-    download = requests.get(f"{base}/api/v1/files/{item['key']}", headers={"Authorization": f"Bearer {key}"}, timeout=30)  # fmt: skip
+    assert (item["filename"], item["mimeType"], item["size"], item["isImage"]) == (
+        "anchor.jpg",
+        "image/jpeg",
+        len(data),
+        True,
+    )
+    download = requests.get(
+        f"{base}/api/v1/files/{item['key']}", headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
     assert download.content == data
     assert download.headers["Content-Type"] == "image/jpeg"
     assert download.headers["Content-Disposition"] == 'attachment; filename="anchor.jpg"'
@@ -117,12 +126,15 @@ def test_several_files_parts_with_requests_and_an_x_api_key(server, org_key):
     response = requests.post(f"{base}/api/v1/upload", headers={"x-api-key": key}, files=files, timeout=30)
     assert response.status_code == 200
     body = response.json()
-    assert [(u["filename"], u["mimeType"]) for u in body["uploaded"]] == [("ref.png", "image/png"), ("brief.pdf", "application/pdf")]  # fmt: skip
+    assert [(u["filename"], u["mimeType"]) for u in body["uploaded"]] == [
+        ("ref.png", "image/png"),
+        ("brief.pdf", "application/pdf"),
+    ]
     assert [(e["filename"], e["code"]) for e in body["errors"]] == [("tool.exe", "blocked_extension")]
     listing = requests.get(f"{base}/api/v1/files", headers={"x-api-key": key}, timeout=30).json()
     assert {f["filename"] for f in listing["files"]} == {"ref.png", "brief.pdf"}
     assert listing["usage"]["usedBytes"] == len(png) + len(PDF)
-    gone = requests.delete(f"{base}/api/v1/files/{body['uploaded'][0]['key']}", headers={"x-api-key": key}, timeout=30)  # fmt: skip
+    gone = requests.delete(f"{base}/api/v1/files/{body['uploaded'][0]['key']}", headers={"x-api-key": key}, timeout=30)
     assert gone.status_code == 204
     assert org_used(org) == len(PDF)
 
@@ -152,8 +164,10 @@ def test_a_declared_60_mb_body_is_413_before_any_of_it_is_read(server, org_key):
     base, _ = server
     org, key = org_key
     host, port = base.removeprefix("http://").split(":")
-    head = (f"POST {UPLOAD} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {60 * MB}\r\n\r\n")  # fmt: skip
+    head = (
+        f"POST {UPLOAD} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {60 * MB}\r\n\r\n"
+    )
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         sock.sendall(head.encode())  # the headers only: the answer must not wait for the body
         reply = b"".join(iter(lambda: sock.recv(65536), b""))
@@ -170,11 +184,16 @@ def test_a_declared_60_mb_body_sent_with_requests_is_413(server, org_key):
     body = b"".join(multipart_chunks([("a.txt", 9 * MB)] * 6 + [("b.txt", 6 * MB)]))
     assert len(body) > 60 * MB
     response = requests.post(
-        f"{base}{UPLOAD}", data=body, timeout=120,
+        f"{base}{UPLOAD}",
+        data=body,
+        timeout=120,
         headers={"Authorization": f"Bearer {key}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-    )  # fmt: skip
+    )
     assert response.status_code == 413
-    assert response.json() == {"success": False, "error": {"code": "request_too_large", "message": response.json()["error"]["message"]}}  # fmt: skip
+    assert response.json() == {
+        "success": False,
+        "error": {"code": "request_too_large", "message": response.json()["error"]["message"]},
+    }
     _nothing_stored(org)
 
 
@@ -184,7 +203,7 @@ def test_a_chunked_body_growing_past_50_mb_is_413_without_growing_the_workers_me
     headers = {"Authorization": f"Bearer {key}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     # Warm both workers up on the same path, so the peak below is the big body's alone.
     for _ in range(4):
-        requests.post(f"{base}{UPLOAD}", data=multipart_chunks([("w.txt", 2 * MB)]), headers=headers, timeout=60)  # fmt: skip
+        requests.post(f"{base}{UPLOAD}", data=multipart_chunks([("w.txt", 2 * MB)]), headers=headers, timeout=60)
     StoredFile.objects.filter(organization=org).delete()
     Organization.objects.filter(pk=org.pk).update(storage_used_bytes=0)
     before = _worker_peaks(master)
@@ -213,7 +232,7 @@ def test_concurrent_uploads_from_two_worker_processes_never_exceed_the_quota(ser
     def upload(i: int) -> int:
         files = {"files": (f"{i}.txt", b"q" * size)}
         with requests.Session() as session:
-            return session.post(f"{base}{UPLOAD}", files=files, headers={"x-api-key": key}, timeout=60).status_code  # fmt: skip
+            return session.post(f"{base}{UPLOAD}", files=files, headers={"x-api-key": key}, timeout=60).status_code
 
     for _ in range(3):
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -223,5 +242,7 @@ def test_concurrent_uploads_from_two_worker_processes_never_exceed_the_quota(ser
         assert org_used(org) == fits * size == stored_sizes(org)
         assert len(stored_objects(org)) == fits
         for item in StoredFile.objects.filter(organization=org):
-            assert requests.delete(f"{base}{FILES}/{item.key}", headers={"x-api-key": key}, timeout=30).status_code == 204  # fmt: skip
+            assert (
+                requests.delete(f"{base}{FILES}/{item.key}", headers={"x-api-key": key}, timeout=30).status_code == 204
+            )
         assert org_used(org) == 0

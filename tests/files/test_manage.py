@@ -56,14 +56,17 @@ def test_the_cursor_walks_every_file_once_even_with_equal_timestamps(owner):
     assert len(seen) == 7
 
 
-@pytest.mark.parametrize(("params", "code"), [
-    ({"cursor": "not-a-cursor"}, "invalid_cursor"),
-    ({"cursor": "W10"}, "invalid_cursor"),  # base64 of []
-    ({"cursor": "WyIyMDI2LTAxLTAxIiwgIngiXQ"}, "invalid_cursor"),  # naive datetime
-    ({"limit": "0"}, "invalid_limit"),
-    ({"limit": "101"}, "invalid_limit"),
-    ({"limit": "abc"}, "invalid_limit"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"cursor": "not-a-cursor"}, "invalid_cursor"),
+        ({"cursor": "W10"}, "invalid_cursor"),  # base64 of []
+        ({"cursor": "WyIyMDI2LTAxLTAxIiwgIngiXQ"}, "invalid_cursor"),  # naive datetime
+        ({"limit": "0"}, "invalid_limit"),
+        ({"limit": "101"}, "invalid_limit"),
+        ({"limit": "abc"}, "invalid_limit"),
+    ],
+)
 def test_bad_list_parameters_are_400_in_the_files_shape(owner, params, code):
     response = owner.client().get(FILES, params)
     assert response.status_code == 400
@@ -131,7 +134,11 @@ def test_another_organization_gets_404_exactly_like_a_missing_key(owner, outside
         foreign = getattr(outsider.client(), method)(f"{FILES}/{item['key']}")
         absent = getattr(outsider.client(), method)(f"{FILES}/{missing}")
         assert foreign.status_code == absent.status_code == 404
-        assert foreign.json() == absent.json() == {"success": False, "error": {"code": "not_found", "message": "No such file."}}  # fmt: skip
+        assert (
+            foreign.json()
+            == absent.json()
+            == {"success": False, "error": {"code": "not_found", "message": "No such file."}}
+        )
     assert outsider.client().get(FILES).json()["files"] == []
     own = owner.client().get(f"{FILES}/{item['key']}")
     assert own.status_code == 200
@@ -195,6 +202,12 @@ def test_a_files_part_without_a_file_name_is_dropped_like_an_empty_browser_input
     from django.test import Client
 
     body = b'--b\r\nContent-Disposition: form-data; name="files"; filename=""\r\n\r\nabc\r\n--b--\r\n'
-    response = Client().generic("POST", UPLOAD, body, content_type="multipart/form-data; boundary=b", HTTP_AUTHORIZATION=f"Bearer {owner.secret}")  # fmt: skip
+    response = Client().generic(
+        "POST",
+        UPLOAD,
+        body,
+        content_type="multipart/form-data; boundary=b",
+        HTTP_AUTHORIZATION=f"Bearer {owner.secret}",
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "no_files"

@@ -39,11 +39,15 @@ class S3Switch:
 
     def __init__(self, settings) -> None:
         storages = copy.deepcopy(django_settings.STORAGES)
-        storages["default"]["OPTIONS"].update(endpoint_url=f"http://127.0.0.1:{PRIVATE_S3_PORT}", bucket_name=self.bucket)  # fmt: skip
+        storages["default"]["OPTIONS"].update(
+            endpoint_url=f"http://127.0.0.1:{PRIVATE_S3_PORT}", bucket_name=self.bucket
+        )
         self.settings, self.storages = settings, storages
 
     def _weed(self, command: str) -> None:
-        subprocess.run(["bash", str(SEAWEED), command, str(PRIVATE_S3_PORT)], check=True, timeout=120, capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["bash", str(SEAWEED), command, str(PRIVATE_S3_PORT)], check=True, timeout=120, capture_output=True
+        )
 
     def start(self) -> None:
         self._weed("start")
@@ -81,9 +85,7 @@ class LocalSwitch:
 
 @pytest.fixture
 def storage_switch(settings, tmp_path) -> Iterator[S3Switch | LocalSwitch]:
-    switch = (
-        S3Switch(settings) if django_settings.STORAGE_BACKEND == "s3" else LocalSwitch(settings, tmp_path)
-    )
+    switch = S3Switch(settings) if django_settings.STORAGE_BACKEND == "s3" else LocalSwitch(settings, tmp_path)
     switch.start()
     try:
         yield switch
@@ -97,9 +99,7 @@ def _upload(client, *names: str):
     return client.post(UPLOAD, {"files": files}, format="multipart")
 
 
-def test_storage_down_is_503_with_nothing_charged_and_uploads_work_again_when_it_is_back(
-    owner, storage_switch
-):
+def test_storage_down_is_503_with_nothing_charged_and_uploads_work_again_when_it_is_back(owner, storage_switch):
     client = owner.client()
     first = _upload(client, "before.txt")
     assert first.status_code == 200
@@ -109,7 +109,10 @@ def test_storage_down_is_503_with_nothing_charged_and_uploads_work_again_when_it
     storage_switch.stop()
     for response in (_upload(client, "down.txt"), _upload(client, "one.txt", "two.png", "three.csv")):
         assert response.status_code == 503
-        assert response.json() == {"success": False, "error": {"code": "storage_unavailable", "message": response.json()["error"]["message"]}}  # fmt: skip
+        assert response.json() == {
+            "success": False,
+            "error": {"code": "storage_unavailable", "message": response.json()["error"]["message"]},
+        }
     assert org_used(owner.org) == used
     assert list(StoredFile.objects.values_list("key", flat=True)) == [key]
     assert client.get(FILES).status_code == 200  # the listing needs only the database

@@ -36,7 +36,13 @@ def test_one_image_is_stored_under_the_org_and_returned_in_the_contract_shape(ow
     assert set(body) == {"success", "uploaded"}  # no `errors` when nothing failed
     assert body["success"] is True
     [item] = body["uploaded"]
-    assert item == {"key": item["key"], "filename": "anchor.jpg", "mimeType": "image/jpeg", "size": len(data), "isImage": True}  # fmt: skip
+    assert item == {
+        "key": item["key"],
+        "filename": "anchor.jpg",
+        "mimeType": "image/jpeg",
+        "size": len(data),
+        "isImage": True,
+    }
     assert re.fullmatch(rf"files/{owner.org.public_id}/[0-9a-f-]{{36}}_anchor\.jpg", item["key"])
     with default_storage.open(item["key"], "rb") as stored:
         assert stored.read() == data
@@ -142,7 +148,9 @@ def test_a_file_over_10_mb_is_file_too_large_and_the_others_are_stored(owner):
     assert response.status_code == 200
     body = response.json()
     assert [u["filename"] for u in body["uploaded"]] == ["ok.png"]
-    assert body["errors"] == [{"filename": "big.txt", "code": "file_too_large", "message": body["errors"][0]["message"]}]  # fmt: skip
+    assert body["errors"] == [
+        {"filename": "big.txt", "code": "file_too_large", "message": body["errors"][0]["message"]}
+    ]
     assert org_used(owner.org) == len(ok) == stored_sizes(owner.org)
     assert len(stored_objects(owner.org)) == 1
 
@@ -164,14 +172,20 @@ def test_parts_are_judged_in_order_and_reported_with_their_original_names(owner)
     assert response.status_code == 200
     body = response.json()
     assert [u["filename"] for u in body["uploaded"]] == ["one.png", "three.csv", "five.md"]
-    assert [(e["filename"], e["code"]) for e in body["errors"]] == [("two.exe", "blocked_extension"), ("four.pdf", "type_mismatch")]  # fmt: skip
+    assert [(e["filename"], e["code"]) for e in body["errors"]] == [
+        ("two.exe", "blocked_extension"),
+        ("four.pdf", "type_mismatch"),
+    ]
     assert StoredFile.objects.filter(organization=owner.org).count() == 3
 
 
 def test_six_files_are_too_many_and_nothing_is_stored(owner):
     response = _post(owner.client(), *[(f"{i}.txt", b"hello") for i in range(6)])
     assert response.status_code == 400
-    assert response.json() == {"success": False, "error": {"code": "too_many_files", "message": response.json()["error"]["message"]}}  # fmt: skip
+    assert response.json() == {
+        "success": False,
+        "error": {"code": "too_many_files", "message": response.json()["error"]["message"]},
+    }
     assert StoredFile.objects.count() == 0
     assert org_used(owner.org) == 0
     assert stored_objects(owner.org) == []
@@ -223,15 +237,22 @@ def test_stored_names_are_sanitised_and_bounded(owner):
 def test_a_missing_key_is_401_in_the_files_shape(anon_client):
     response = anon_client.post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hi")]}, format="multipart")
     assert response.status_code == 401
-    assert response.json() == {"success": False, "error": {"code": "auth_required", "message": response.json()["error"]["message"]}}  # fmt: skip
+    assert response.json() == {
+        "success": False,
+        "error": {"code": "auth_required", "message": response.json()["error"]["message"]},
+    }
 
 
 def test_a_bad_key_is_401_and_x_api_key_is_accepted(owner):
     client = APIClient()
-    bad = client.post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hi")]}, format="multipart", HTTP_X_API_KEY="ak_nope")  # fmt: skip
+    bad = client.post(
+        UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hi")]}, format="multipart", HTTP_X_API_KEY="ak_nope"
+    )
     assert bad.status_code == 401
     assert bad.json()["error"]["code"] == "invalid_api_key"
-    good = client.post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hi")]}, format="multipart", HTTP_X_API_KEY=owner.secret)  # fmt: skip
+    good = client.post(
+        UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hi")]}, format="multipart", HTTP_X_API_KEY=owner.secret
+    )
     assert good.status_code == 200
 
 
@@ -299,7 +320,12 @@ def test_a_failed_database_write_gives_the_bytes_back_and_removes_the_stored_obj
 
     ghost = ApiKey(pk=10**12, organization=owner.org)  # no such row: the insert's foreign key fails
     with pytest.raises(IntegrityError):
-        stored_file_create(org=owner.org, api_key=ghost, upload=SimpleUploadedFile("a.txt", b"hello"), accepted=Accepted("text/plain", False))  # fmt: skip
+        stored_file_create(
+            org=owner.org,
+            api_key=ghost,
+            upload=SimpleUploadedFile("a.txt", b"hello"),
+            accepted=Accepted("text/plain", False),
+        )
     assert org_used(owner.org) == 0
     assert stored_objects(owner.org) == []
     assert StoredFile.objects.count() == 0

@@ -42,9 +42,17 @@ def test_blocked_extensions_are_found_through_case_dots_spaces_and_invisible_cha
 
 @pytest.mark.parametrize(
     ("name", "mime"),
-    [("a.JPG", "image/jpeg"), ("a.jpeg", "image/jpeg"), ("a.markdown", "text/markdown"), ("a.txt.", "text/plain"),
-     ("a.pdf ", "application/pdf"), ("a.docx", None), ("noext", None), ("a.", None)],
-)  # fmt: skip
+    [
+        ("a.JPG", "image/jpeg"),
+        ("a.jpeg", "image/jpeg"),
+        ("a.markdown", "text/markdown"),
+        ("a.txt.", "text/plain"),
+        ("a.pdf ", "application/pdf"),
+        ("a.docx", None),
+        ("noext", None),
+        ("a.", None),
+    ],
+)
 def test_the_last_extension_promises_a_type(name, mime):
     assert expected_mime(name) == mime
 
@@ -84,10 +92,16 @@ def test_judge_accepts_matching_bytes_and_names():
 
 @pytest.mark.parametrize(
     ("name", "data", "code"),
-    [("a.jpg", EXE, "type_mismatch"), ("a.pdf", image_bytes("PNG"), "type_mismatch"), ("a.json", b"[1, 2", "invalid_file"),
-     ("a.json", b"[1] [2]", "invalid_file"), ("a.csv", b"a\x00", "invalid_file"), ("a.exe", b"", "blocked_extension"),
-     ("a.txt", b"", "invalid_file")],
-)  # fmt: skip
+    [
+        ("a.jpg", EXE, "type_mismatch"),
+        ("a.pdf", image_bytes("PNG"), "type_mismatch"),
+        ("a.json", b"[1, 2", "invalid_file"),
+        ("a.json", b"[1] [2]", "invalid_file"),
+        ("a.csv", b"a\x00", "invalid_file"),
+        ("a.exe", b"", "blocked_extension"),
+        ("a.txt", b"", "invalid_file"),
+    ],
+)
 def test_judge_refuses_with_the_contract_code(name, data, code):
     with pytest.raises(PartRejected) as refused:
         _judge(name, data)

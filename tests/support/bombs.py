@@ -54,9 +54,7 @@ def png_declared(width: int, height: int) -> bytes:
     """A PNG signature and IHDR declaring `width` x `height` RGBA, with one tiny IDAT."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
     idat = zlib.compress(b"\0" * 64)
-    return (
-        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def png_full(width: int, height: int) -> bytes:
@@ -65,9 +63,7 @@ def png_full(width: int, height: int) -> bytes:
     packer = zlib.compressobj(9)
     row = b"\0" * (1 + 4 * width)
     idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    return (
-        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def apng(width: int, height: int, frames: int) -> bytes:
@@ -81,9 +77,7 @@ def apng(width: int, height: int, frames: int) -> bytes:
     row = b"\0" * (1 + 4 * width)
     idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
     pixel = zlib.compress(b"\0" * 5)
-    body = (
-        png_chunk(b"acTL", struct.pack(">II", frames, 0)) + fctl(0, width, height) + png_chunk(b"IDAT", idat)
-    )
+    body = png_chunk(b"acTL", struct.pack(">II", frames, 0)) + fctl(0, width, height) + png_chunk(b"IDAT", idat)
     for i in range(1, frames):
         body += fctl(2 * i - 1, 1, 1) + png_chunk(b"fdAT", struct.pack(">I", 2 * i) + pixel)
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + body + png_chunk(b"IEND", b"")

@@ -10,8 +10,14 @@ from collections.abc import Iterator
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 _SKIPPED: list[str] = []
 
 
@@ -31,10 +37,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _SKIPPED:
-        terminalreporter.write_sep(
-            "=", f"browser tests skipped: {CHROMIUM} not found", yellow=True, bold=True
+        terminalreporter.write_sep("=", f"browser tests skipped: {CHROMIUM} not found", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(_SKIPPED)} browser test(s) did not run; install it with: apt-get install -y chromium"
         )
-        terminalreporter.write_line(f"{len(_SKIPPED)} browser test(s) did not run; install it with: apt-get install -y chromium")  # fmt: skip
 
 
 @pytest.fixture(scope="module")

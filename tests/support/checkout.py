@@ -9,9 +9,19 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parents[2]
 # What a fresh clone does not have: local state and whatever git ignores.
 _NOT_IN_A_CLONE = shutil.ignore_patterns(
-    ".git", ".venv", ".env", ".demo-credentials", "db.sqlite3", "media", "staticfiles",
-    ".pytest-tmp", ".bench-tmp", "test-artifacts", "__pycache__", "*.pyc",
-)  # fmt: skip
+    ".git",
+    ".venv",
+    ".env",
+    ".demo-credentials",
+    "db.sqlite3",
+    "media",
+    "staticfiles",
+    ".pytest-tmp",
+    ".bench-tmp",
+    "test-artifacts",
+    "__pycache__",
+    "*.pyc",
+)
 
 
 def fresh_checkout(dest: Path) -> Path:
@@ -23,13 +33,13 @@ def fresh_checkout(dest: Path) -> Path:
 
 def user_env(**extra: str) -> dict[str, str]:
     """A new user's shell: PATH, HOME and locale only (no SECRET_KEY, DEBUG, DATABASE_URL, ...)."""
-    env = {
-        name: os.environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if name in os.environ
-    }
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if name in os.environ}
     env.update(extra)
     return env
 
 
-def sh(command: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:  # fmt: skip
+def sh(command: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run `command` as typed into a shell in `cwd`; output is text."""
-    return subprocess.run(command, shell=True, cwd=cwd, env=env or user_env(), capture_output=True, text=True, timeout=timeout)  # noqa: S602 # fmt: skip
+    return subprocess.run(
+        command, shell=True, cwd=cwd, env=env or user_env(), capture_output=True, text=True, timeout=timeout
+    )  # noqa: S602

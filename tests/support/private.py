@@ -90,8 +90,9 @@ class PrivateRedis:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_until(lambda: port_open(self.port), 10, "redis did not start")
 
     def stop(self) -> None:
@@ -132,17 +133,30 @@ class PrivatePostgres:
 
     def init(self) -> None:
         shutil.chown(self.root, "postgres", "postgres")
-        self._as_postgres(self._bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")  # fmt: skip
+        self._as_postgres(self._bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self.start()
-        subprocess.run([self._bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "thrad"],
-                       check=True, capture_output=True, timeout=30)  # fmt: skip
+        subprocess.run(
+            [self._bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "thrad"],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
 
     def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        self._as_postgres(
+            self._bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "30",
+            "-l",
+            str(self.root / "log"),
+            "start",
         )
-        self._as_postgres(self._bin("pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-t", "30", "-l",
-                          str(self.root / "log"), "start")  # fmt: skip
 
     def stop(self) -> None:
         self.resume()
@@ -183,13 +197,16 @@ class PrivateSeaweed:
 
     def ports(self) -> list[int]:
         off = self.port - 8333
-        return [p + off for p in (8333, 19333, 18080, 18888)] + [
-            p + off + 10000 for p in (8333, 19333, 18080, 18888)
-        ]
+        return [p + off for p in (8333, 19333, 18080, 18888)] + [p + off + 10000 for p in (8333, 19333, 18080, 18888)]
 
     def _weed(self, command: str, **env: str) -> None:
-        subprocess.run(["bash", str(SEAWEED), command, str(self.port)], check=True, timeout=120, capture_output=True,
-                       env={**os.environ, **env})  # fmt: skip
+        subprocess.run(
+            ["bash", str(SEAWEED), command, str(self.port)],
+            check=True,
+            timeout=120,
+            capture_output=True,
+            env={**os.environ, **env},
+        )
 
     def start(self) -> None:
         """Start on fresh data the first time, on the data it had after that (a restart)."""

@@ -90,9 +90,7 @@ def _error(response: Response) -> Error:
         return Error(response.status_code, None)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
-        return Error(
-            response.status_code, error.get("code"), error.get("param") or "", error.get("message") or ""
-        )
+        return Error(response.status_code, error.get("code"), error.get("param") or "", error.get("message") or "")
     if isinstance(error, str):
         return Error(response.status_code, "dsp", message=error)
     return Error(response.status_code, None)
@@ -105,7 +103,9 @@ def _part_errors(response: Response) -> list[Error] | None:
     except ValueError:
         return None
     if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        return [Error(response.status_code, part.get("code"), message=part.get("message") or "") for part in body["errors"]]  # fmt: skip
+        return [
+            Error(response.status_code, part.get("code"), message=part.get("message") or "") for part in body["errors"]
+        ]
     return None
 
 

@@ -58,11 +58,25 @@ def stopping(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
 
 
 @contextmanager
-def gunicorn_process(*, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application") -> Iterator[tuple[str, subprocess.Popen]]:  # fmt: skip
+def gunicorn_process(
+    *, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application"
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """Serve the project under gunicorn on a free loopback port; yields (base URL, master)."""
     port = free_port()
-    cmd = [str(BIN / "gunicorn"), wsgi, "-c", str(BASE_DIR / "gunicorn.conf.py"), "-w", str(workers),
-           "-b", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
+    cmd = [
+        str(BIN / "gunicorn"),
+        wsgi,
+        "-c",
+        str(BASE_DIR / "gunicorn.conf.py"),
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=subprocess_env(**(env or {})))
     with stopping(proc):
         base = f"http://127.0.0.1:{port}"
@@ -71,7 +85,9 @@ def gunicorn_process(*, workers: int = 2, env: dict[str, str] | None = None, wsg
 
 
 @contextmanager
-def gunicorn(*, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application") -> Iterator[str]:  # fmt: skip
+def gunicorn(
+    *, workers: int = 2, env: dict[str, str] | None = None, wsgi: str = "thrad.wsgi:application"
+) -> Iterator[str]:
     """Serve the project under gunicorn on a free loopback port; yields the base URL."""
     with gunicorn_process(workers=workers, env=env, wsgi=wsgi) as (base, _):
         yield base
@@ -94,12 +110,28 @@ def peak_rss_kib(pid: int) -> int:
 
 
 @contextmanager
-def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:  # fmt: skip
+def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A real Celery worker on the configured broker, consuming this checkout's test queue."""
     queue = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "thrad")
-    cmd = [str(BIN / "celery"), "-A", "thrad", "worker", "-Q", queue, "-c", str(concurrency),
-           "--pool", "prefork", "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
-           "--without-mingle", "-n", f"test-{os.getpid()}@%h"]  # fmt: skip
+    cmd = [
+        str(BIN / "celery"),
+        "-A",
+        "thrad",
+        "worker",
+        "-Q",
+        queue,
+        "-c",
+        str(concurrency),
+        "--pool",
+        "prefork",
+        "--loglevel",
+        "WARNING",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        f"test-{os.getpid()}@%h",
+    ]
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=subprocess_env(**(env or {})))
     with stopping(proc):
         yield proc

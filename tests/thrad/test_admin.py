@@ -29,11 +29,16 @@ def _v1_status(secret: str) -> int:
 
 def _org_form(org: Organization, **changes) -> dict:
     data = {
-        "name": org.name, "domain": org.domain, "logo_url": org.logo_url,
-        "storage_quota_bytes": org.storage_quota_bytes, "ip_allowlist": "\n".join(org.ip_allowlist),
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
-        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
-    }  # fmt: skip
+        "name": org.name,
+        "domain": org.domain,
+        "logo_url": org.logo_url,
+        "storage_quota_bytes": org.storage_quota_bytes,
+        "ip_allowlist": "\n".join(org.ip_allowlist),
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
     data.update(changes)
     return data
 
@@ -54,14 +59,18 @@ def test_the_organization_list_shows_quota_use_and_suspension(staff, owner):
 
 
 def test_suspending_refuses_the_organizations_keys_and_is_audited(staff, owner):
-    response = staff.post("/admin/thrad/organization/", {"action": "suspend_organizations", "_selected_action": [owner.org.pk]}, REMOTE_ADDR="192.0.2.5")  # fmt: skip
+    response = staff.post(
+        "/admin/thrad/organization/",
+        {"action": "suspend_organizations", "_selected_action": [owner.org.pk]},
+        REMOTE_ADDR="192.0.2.5",
+    )
     assert response.status_code == 302
     owner.org.refresh_from_db()
     assert owner.org.is_suspended and owner.org.suspended_at is not None
     assert owner.client().get("/v1/ad_account").json()["error"]["code"] == "account_suspended"
     entry = AuditLog.objects.get(action="organization.suspend")
     assert (entry.actor_label, entry.ip_address) == ("sam (staff)", "192.0.2.5")
-    staff.post("/admin/thrad/organization/", {"action": "unsuspend_organizations", "_selected_action": [owner.org.pk]})  # fmt: skip
+    staff.post("/admin/thrad/organization/", {"action": "unsuspend_organizations", "_selected_action": [owner.org.pk]})
     owner.org.refresh_from_db()
     assert not owner.org.is_suspended and owner.org.suspended_at is None
     assert owner.client().get("/v1/ad_account").status_code == 200
@@ -70,7 +79,9 @@ def test_suspending_refuses_the_organizations_keys_and_is_audited(staff, owner):
 
 def test_suspending_twice_records_one_entry(staff, owner):
     for _ in range(2):
-        staff.post("/admin/thrad/organization/", {"action": "suspend_organizations", "_selected_action": [owner.org.pk]})  # fmt: skip
+        staff.post(
+            "/admin/thrad/organization/", {"action": "suspend_organizations", "_selected_action": [owner.org.pk]}
+        )
     assert AuditLog.objects.filter(action="organization.suspend").count() == 1
 
 
@@ -85,9 +96,7 @@ def test_the_change_form_validates_the_allowlist_line_by_line(staff, owner):
 
 def test_editing_quota_and_allowlist_saves_canonical_values_and_audits_each(staff, owner):
     url = f"/admin/thrad/organization/{owner.org.pk}/change/"
-    response = staff.post(
-        url, _org_form(owner.org, ip_allowlist="192.0.2.9\n10.1.0.0/8", storage_quota_bytes="1000")
-    )
+    response = staff.post(url, _org_form(owner.org, ip_allowlist="192.0.2.9\n10.1.0.0/8", storage_quota_bytes="1000"))
     assert response.status_code == 302
     owner.org.refresh_from_db()
     assert owner.org.ip_allowlist == ["192.0.2.9/32", "10.0.0.0/8"]
@@ -107,7 +116,9 @@ def test_saving_without_changes_records_nothing(staff, owner):
 
 
 def test_a_negative_quota_is_refused(staff, owner):
-    response = staff.post(f"/admin/thrad/organization/{owner.org.pk}/change/", _org_form(owner.org, storage_quota_bytes="-1"))  # fmt: skip
+    response = staff.post(
+        f"/admin/thrad/organization/{owner.org.pk}/change/", _org_form(owner.org, storage_quota_bytes="-1")
+    )
     assert response.status_code == 200
     owner.org.refresh_from_db()
     assert owner.org.storage_quota_bytes > 0
@@ -115,10 +126,15 @@ def test_a_negative_quota_is_refused(staff, owner):
 
 def test_members_are_managed_inline(staff, owner):
     user = get_user_model().objects.create_user("nina")
-    data = _org_form(owner.org, **{
-        "memberships-TOTAL_FORMS": "1", "memberships-0-user": str(user.pk), "memberships-0-role": "admin",
-        "memberships-0-organization": str(owner.org.pk),
-    })  # fmt: skip
+    data = _org_form(
+        owner.org,
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-0-user": str(user.pk),
+            "memberships-0-role": "admin",
+            "memberships-0-organization": str(owner.org.pk),
+        },
+    )
     Membership.objects.filter(organization=owner.org).delete()
     response = staff.post(f"/admin/thrad/organization/{owner.org.pk}/change/", data)
     assert response.status_code == 302
@@ -126,7 +142,9 @@ def test_members_are_managed_inline(staff, owner):
 
 
 def test_creating_an_organization_is_audited(staff, db):
-    response = staff.post("/admin/thrad/organization/add/", _org_form(Organization(name="Newco", domain="newco.example")))  # fmt: skip
+    response = staff.post(
+        "/admin/thrad/organization/add/", _org_form(Organization(name="Newco", domain="newco.example"))
+    )
     assert response.status_code == 302
     org = Organization.objects.get(name="Newco")
     assert AuditLog.objects.get(organization=org).action == "organization.create"
@@ -168,9 +186,7 @@ def test_issuing_for_an_organization_with_an_active_key_says_to_rotate(staff, ow
 
 
 def test_rotating_in_the_admin_shows_the_new_secrets_and_keeps_the_old_keys_in_grace(staff, owner, outsider):
-    response = staff.post(
-        KEYS, {"action": "rotate_keys", "_selected_action": [owner.key.pk, outsider.key.pk]}
-    )
+    response = staff.post(KEYS, {"action": "rotate_keys", "_selected_action": [owner.key.pk, outsider.key.pk]})
     assert response["Location"] == f"{KEYS}new-secret/"
     html = staff.get(f"{KEYS}new-secret/").content.decode()
     secrets = SECRET_RE.findall(html)

@@ -12,10 +12,10 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-@pytest.mark.parametrize(
-    ("path", "heading"), [("/api/redoc", "Thrad API (1.0.0)"), ("/api/docs", "Thrad API")]
-)
-def test_the_docs_page_renders_and_loads_nothing_from_another_origin(browser, live_server, transactional_db, path, heading):  # fmt: skip
+@pytest.mark.parametrize(("path", "heading"), [("/api/redoc", "Thrad API (1.0.0)"), ("/api/docs", "Thrad API")])
+def test_the_docs_page_renders_and_loads_nothing_from_another_origin(
+    browser, live_server, transactional_db, path, heading
+):
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     requests: list[str] = []

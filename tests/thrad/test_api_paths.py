@@ -71,7 +71,7 @@ def test_the_files_api_paths_answer_with_a_trailing_slash(debug, owner):
     assert client.get("/api/v1/files").json()["files"] == []
 
 
-NOT_FOUND_V1 = {"error": {"message": "No such object.", "type": "not_found_error", "param": None, "code": "not_found"}}  # fmt: skip
+NOT_FOUND_V1 = {"error": {"message": "No such object.", "type": "not_found_error", "param": None, "code": "not_found"}}
 NOT_FOUND_FILES = {"success": False, "error": {"code": "not_found", "message": "No such object."}}
 NOT_FOUND_DSP = {"error": "No such object."}
 

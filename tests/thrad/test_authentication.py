@@ -33,7 +33,10 @@ def test_no_authorization_header_is_auth_required(anon_client):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize(("method", "path"), [("get", "/api/v1/files"), ("post", "/api/v1/upload"), ("delete", "/api/v1/files/files/x/y.txt")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/v1/files"), ("post", "/api/v1/upload"), ("delete", "/api/v1/files/files/x/y.txt")],
+)
 def test_the_files_api_says_both_ways_to_send_the_key(anon_client, method, path):
     response = getattr(anon_client, method)(path)
     assert response.status_code == 401
@@ -140,7 +143,11 @@ def test_hostile_headers_through_a_real_server_are_401_never_500():
         }
         for value, expected in hostile.items():
             with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-                sock.sendall(b"GET /v1/ad_account HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: " + value + b"\r\n\r\n")  # fmt: skip
+                sock.sendall(
+                    b"GET /v1/ad_account HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: "
+                    + value
+                    + b"\r\n\r\n"
+                )
                 reply = b""
                 while chunk := sock.recv(65536):
                     reply += chunk

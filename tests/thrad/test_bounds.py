@@ -28,15 +28,18 @@ def test_a_large_body_beyond_the_bound_is_503_before_a_byte_is_read_in_each_fami
     assert files["Retry-After"] == "5"
     v1 = client.post("/v1/upload", {"file": SimpleUploadedFile("a.png", BIG)}, format="multipart")
     assert v1.status_code == 503
-    assert v1.json()["error"] == {"message": bounds.BUSY, "type": "api_error", "param": None, "code": "service_unavailable"}  # fmt: skip
+    assert v1.json()["error"] == {
+        "message": bounds.BUSY,
+        "type": "api_error",
+        "param": None,
+        "code": "service_unavailable",
+    }
     assert not StoredFile.objects.exists() and org_used(owner.org) == 0
 
 
 def test_small_bodies_never_wait_on_a_slot(owner, settings):
     settings.SLOW_BODY_SLOTS = 0
-    response = owner.client().post(
-        UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"small")]}, format="multipart"
-    )
+    response = owner.client().post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"small")]}, format="multipart")
     assert response.status_code == 200
     assert bounds.BOUNDS["body"].in_use == 0
 
@@ -52,7 +55,9 @@ def test_a_url_upload_beyond_the_fetch_bound_is_503(owner, settings):
 def test_a_download_holds_its_stream_slot_until_the_response_is_closed(owner, settings):
     settings.SLOW_STREAM_SLOTS = 1
     client = owner.client()
-    key = client.post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hello")]}, format="multipart").json()["uploaded"][0]["key"]  # fmt: skip
+    key = client.post(UPLOAD, {"files": [SimpleUploadedFile("a.txt", b"hello")]}, format="multipart").json()[
+        "uploaded"
+    ][0]["key"]
     first = client.get(f"{FILES}/{key}")
     assert first.status_code == 200
     assert bounds.BOUNDS["stream"].in_use == 1
@@ -66,9 +71,7 @@ def test_a_download_holds_its_stream_slot_until_the_response_is_closed(owner, se
 
 
 def test_a_creative_image_beyond_the_stream_bound_is_503_and_not_cached(owner, anon_client, settings):
-    name = storage.save(
-        f"creatives/{owner.org.public_id}/{secrets.token_hex(16)}.png", ContentFile(b"\x89PNG fake")
-    )
+    name = storage.save(f"creatives/{owner.org.public_id}/{secrets.token_hex(16)}.png", ContentFile(b"\x89PNG fake"))
     settings.SLOW_STREAM_SLOTS = 0
     response = anon_client.get(f"/media/{name}")
     assert response.status_code == 503

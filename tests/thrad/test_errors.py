@@ -38,7 +38,7 @@ def test_an_unexpected_exception_is_500_api_error_without_internals(owner, caplo
             "type": "api_error",
             "param": None,
             "code": "internal_error",
-        }  # fmt: skip
+        }
     }
     assert "secret internals" not in response.content.decode()
     assert any("unhandled error" in r.message for r in caplog.records)

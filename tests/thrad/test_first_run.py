@@ -32,9 +32,14 @@ class MakeRun:
         self.lines: list[str] = []
         # `-o .venv/.runtime`: the copied requirements.txt may look newer than the shared venv.
         self.proc = subprocess.Popen(
-            ["make", "-o", ".venv/.runtime", "run"], cwd=checkout, env=user_env(PORT=str(port), **env),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        )  # fmt: skip
+            ["make", "-o", ".venv/.runtime", "run"],
+            cwd=checkout,
+            env=user_env(PORT=str(port), **env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -122,19 +127,40 @@ def test_make_run_on_a_fresh_clone_then_every_printed_and_documented_command_wor
     # An ad with an image, through the API.
     with (checkout / "static" / "demo.png").open("rb") as image:
         file_id = api.post(f"{base}/v1/upload", files={"file": image}, timeout=30).json()["file_id"]
-    campaign = api.post(f"{base}/v1/campaigns", json={"name": "Spring sale", "start_time": int(time.time()), "budget": {"lifetime_spend_limit_micros": 50_000_000}}, timeout=10).json()  # fmt: skip
-    group = api.post(f"{base}/v1/ad_groups", json={"campaign_id": campaign["id"], "name": "Runners", "context_hints": ["marathon training"], "bidding_config": {"max_bid_micros": 5_000_000}}, timeout=10).json()  # fmt: skip
-    creative = {"type": "chat_card", "title": "Premium Running Shoes", "body": "Built for the long run.",
-                "cta_text": "Shop now", "target_url": "https://shop.example/shoes", "file_id": file_id}  # fmt: skip
-    ad = api.post(
-        f"{base}/v1/ads", json={"ad_group_id": group["id"], "creative": creative}, timeout=10
+    campaign = api.post(
+        f"{base}/v1/campaigns",
+        json={
+            "name": "Spring sale",
+            "start_time": int(time.time()),
+            "budget": {"lifetime_spend_limit_micros": 50_000_000},
+        },
+        timeout=10,
     ).json()
+    group = api.post(
+        f"{base}/v1/ad_groups",
+        json={
+            "campaign_id": campaign["id"],
+            "name": "Runners",
+            "context_hints": ["marathon training"],
+            "bidding_config": {"max_bid_micros": 5_000_000},
+        },
+        timeout=10,
+    ).json()
+    creative = {
+        "type": "chat_card",
+        "title": "Premium Running Shoes",
+        "body": "Built for the long run.",
+        "cta_text": "Shop now",
+        "target_url": "https://shop.example/shoes",
+        "file_id": file_id,
+    }
+    ad = api.post(f"{base}/v1/ads", json={"ad_group_id": group["id"], "creative": creative}, timeout=10).json()
     image_url = ad["creative"]["image_url"]
     assert image_url.startswith(f"{base}/media/creatives/"), ad  # PUBLIC_BASE_URL follows PORT
     assert requests.get(image_url, timeout=10).headers["Content-Type"] == "image/png"
 
     # docs/creatives.md: staff approve the campaign; then the advertiser activates it.
-    review = documented(checkout, "docs/creatives.md", r"\.venv/bin/python manage\.py review_campaign \S+ --approve")  # fmt: skip
+    review = documented(checkout, "docs/creatives.md", r"\.venv/bin/python manage\.py review_campaign \S+ --approve")
     placeholder = review.split()[3]
     reviewed = sh(review.replace(placeholder, campaign["id"]), checkout)
     assert reviewed.returncode == 0 and "approved" in reviewed.stdout, reviewed
@@ -144,16 +170,30 @@ def test_make_run_on_a_fresh_clone_then_every_printed_and_documented_command_wor
     register = documented(checkout, "docs/dsp.md", r"\.venv/bin/python manage\.py create_supply_partner NAME")
     partner_key = last_stdout_line(sh(register.replace("NAME", shlex.quote("Chat SSP")), checkout))
     bid_request = {
-        "userId": "u_1", "chatId": "chat_1", "request_type": "contextual", "nAdsBefore": 0,
-        "messages": [{"role": "user", "content": "Any tips for marathon training?", "timestamp": 1_780_000_000},
-                     {"role": "assistant", "content": "Build up slowly.", "timestamp": 1_780_000_001}],
-        "ad_formats": ["sponsored_message"], "production": True, "request_id": "r_1", "country_code": "US",
+        "userId": "u_1",
+        "chatId": "chat_1",
+        "request_type": "contextual",
+        "nAdsBefore": 0,
+        "messages": [
+            {"role": "user", "content": "Any tips for marathon training?", "timestamp": 1_780_000_000},
+            {"role": "assistant", "content": "Build up slowly.", "timestamp": 1_780_000_001},
+        ],
+        "ad_formats": ["sponsored_message"],
+        "production": True,
+        "request_id": "r_1",
+        "country_code": "US",
         "config": {"max_headline_chars": 60, "image_enabled": True},
-    }  # fmt: skip
-    bid = requests.post(f"{base}/api/v1/dsp/bid", json=bid_request, timeout=10,
-                        headers={"Authorization": f"Bearer {partner_key}", **END_USER})  # fmt: skip
+    }
+    bid = requests.post(
+        f"{base}/api/v1/dsp/bid",
+        json=bid_request,
+        timeout=10,
+        headers={"Authorization": f"Bearer {partner_key}", **END_USER},
+    )
     assert bid.status_code == 200, bid.text
-    render = requests.post(f"{base}/api/v1/dsp/render-ad", json={"bidId": bid.json()["data"]["bidId"], "realizedPrice": 4.5}, timeout=10)  # fmt: skip
+    render = requests.post(
+        f"{base}/api/v1/dsp/render-ad", json={"bidId": bid.json()["data"]["bidId"], "realizedPrice": 4.5}, timeout=10
+    )
     assert render.status_code == 200, render.text
     data = render.json()["data"]
     assert data["image_url"] == image_url
@@ -176,7 +216,7 @@ def test_a_plain_migrate_is_all_the_embedded_default_needs(checkout):
     probe = (
         "from django.test import Client; c = Client(HTTP_HOST='localhost'); "
         "print(c.post('/api/v1/dsp/render-ad', {'bidId': 'b_unknown', 'realizedPrice': 1}, content_type='application/json').status_code)"
-    )  # fmt: skip
+    )
     rendered = sh(f".venv/bin/python manage.py shell --no-imports -c {shlex.quote(probe)}", checkout, env)
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout.split()[-1] == "404"
@@ -185,9 +225,7 @@ def test_a_plain_migrate_is_all_the_embedded_default_needs(checkout):
 
 def settings_of(checkout: Path, *names: str, **env: str) -> list[str]:
     code = "from django.conf import settings; " + "; ".join(f"print(settings.{name})" for name in names)
-    result = sh(
-        f".venv/bin/python manage.py shell --no-imports -c {shlex.quote(code)}", checkout, user_env(**env)
-    )
+    result = sh(f".venv/bin/python manage.py shell --no-imports -c {shlex.quote(code)}", checkout, user_env(**env))
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
@@ -205,9 +243,7 @@ def test_the_default_public_base_url_follows_port_unless_set(checkout, env, expe
 
 
 def test_dotenv_is_read_and_the_environment_wins_over_it(checkout):
-    (checkout / ".env").write_text(
-        "# a comment\n\nSECRET_KEY='from-the-dotenv-file'\nexport DEBUG=true\nPORT=8123\n"
-    )
+    (checkout / ".env").write_text("# a comment\n\nSECRET_KEY='from-the-dotenv-file'\nexport DEBUG=true\nPORT=8123\n")
     assert settings_of(checkout, "SECRET_KEY", "DEBUG", "PORT") == ["from-the-dotenv-file", "True", "8123"]
     assert settings_of(checkout, "DEBUG", "PORT", DEBUG="false", PORT="9000") == ["False", "9000"]
 

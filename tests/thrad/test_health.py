@@ -14,7 +14,13 @@ def test_healthz_answers_without_touching_dependencies(client):
 def test_readyz_checks_every_dependency(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
-    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok", "worker": "ok", "storage": "ok"}  # fmt: skip
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+        "worker": "ok",
+        "storage": "ok",
+    }
 
 
 @pytest.mark.django_db(transaction=True)

@@ -35,7 +35,9 @@ def key() -> tuple[Organization, ApiKey, str]:
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    with servers.gunicorn(workers=2, env={"RATE_LIMIT_V1_PER_HOUR": "1000", "RATE_LIMIT_FILES_PER_MINUTE": "1000"}) as base:  # fmt: skip
+    with servers.gunicorn(
+        workers=2, env={"RATE_LIMIT_V1_PER_HOUR": "1000", "RATE_LIMIT_FILES_PER_MINUTE": "1000"}
+    ) as base:
         yield base
 
 

@@ -31,8 +31,9 @@ def stub(path: Path, body: str) -> None:
 
 
 def make_chromium(tmp_path: Path, bin_dir: Path) -> tuple[subprocess.CompletedProcess, list[str]]:
-    result = subprocess.run(["make", "chromium"], cwd=BASE_DIR, env={"PATH": str(bin_dir)},
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        ["make", "chromium"], cwd=BASE_DIR, env={"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=60
+    )
     log = tmp_path / "apt.log"
     return result, log.read_text().splitlines() if log.exists() else []
 
@@ -60,7 +61,13 @@ def test_an_installed_chromium_is_left_alone(tmp_path):
 
 
 def test_make_test_runs_the_chromium_step_before_pytest():
-    plan = subprocess.run(["make", "-n", "-o", ".venv/.dev", "-o", ".venv/.runtime", "test"], cwd=BASE_DIR,
-                          capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    plan = subprocess.run(
+        ["make", "-n", "-o", ".venv/.dev", "-o", ".venv/.runtime", "test"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert plan.index("apt-get install -y -qq chromium") < plan.index("-m pytest")
     assert "chromium" not in (BASE_DIR / ".ci" / "run").read_text()  # one place: the Makefile

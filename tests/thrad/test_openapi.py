@@ -46,7 +46,9 @@ EXTERNAL_HOSTS = (
     "unpkg.com",
 )
 # Attributes and CSS that make a browser load something, with the address they load.
-_LOADS = re.compile(r"""<(?:script|img|iframe|source|link)\b[^>]*?\b(?:src|href)=["']([^"']+)["']|url\(\s*["']?([^"')]+)""")  # fmt: skip
+_LOADS = re.compile(
+    r"""<(?:script|img|iframe|source|link)\b[^>]*?\b(?:src|href)=["']([^"']+)["']|url\(\s*["']?([^"')]+)"""
+)
 
 
 def _loaded_addresses(html: str) -> list[str]:
@@ -64,11 +66,7 @@ def test_redoc_page_and_its_script_reference_nothing_outside_this_server(client)
         assert address.startswith(("/", "data:")) and not address.startswith("//"), address
     assert not any(host in html for host in EXTERNAL_HOSTS), html
     policy = page["Content-Security-Policy"]
-    assert (
-        "default-src 'self'" in policy
-        and "img-src 'self' data:" in policy
-        and "font-src 'self' data:" in policy
-    )
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy and "font-src 'self' data:" in policy
     scripts = [a for a in addresses if a.endswith(".js")]
     assert scripts
     for address in scripts:

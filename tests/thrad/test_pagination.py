@@ -36,7 +36,7 @@ def test_valid_queries_parse(query, expected):
         ({"after": ""}, "after"),
         ({"before": "abc", "after": ""}, "after"),
         ({"order": ""}, "order"),
-    ],  # fmt: skip
+    ],
 )
 def test_invalid_queries_name_the_parameter(query, param):
     with pytest.raises(V1Error.INVALID_VALUE.exc) as caught:
@@ -47,7 +47,12 @@ def test_invalid_queries_name_the_parameter(query, param):
 
 def test_keyset_pages_break_created_at_ties_by_primary_key(owner):
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    made = [Campaign.objects.create(organization=owner.org, name=f"C{i}", start_time=at, lifetime_spend_limit_micros=990_000, created_at=at) for i in range(5)]  # fmt: skip
+    made = [
+        Campaign.objects.create(
+            organization=owner.org, name=f"C{i}", start_time=at, lifetime_spend_limit_micros=990_000, created_at=at
+        )
+        for i in range(5)
+    ]
     queryset = Campaign.objects.for_org(owner.org)
     first = keyset_page(queryset, PageRequest(limit=2, order="asc"))
     second = keyset_page(queryset, PageRequest(limit=2, order="asc", after=str(first.items[-1].public_id)))
@@ -64,4 +69,11 @@ def test_the_list_body_counts_the_page():
     from thrad.pagination import Page
 
     body = list_body(Page(items=[Item(1), Item(2)], has_more=True), lambda item: {"id": str(item.n)})
-    assert body == {"object": "list", "data": [{"id": "1"}, {"id": "2"}], "count": 2, "first_id": "1", "last_id": "2", "has_more": True}  # fmt: skip
+    assert body == {
+        "object": "list",
+        "data": [{"id": "1"}, {"id": "2"}],
+        "count": 2,
+        "first_id": "1",
+        "last_id": "2",
+        "has_more": True,
+    }

@@ -80,7 +80,9 @@ def test_concurrent_requests_from_several_processes_allow_exactly_the_limit(sett
 
         def call(_: int) -> int:
             with requests.Session() as session:
-                return session.get(f"{base}{URL}", headers={"Authorization": f"Bearer {secret}"}, timeout=30).status_code  # fmt: skip
+                return session.get(
+                    f"{base}{URL}", headers={"Authorization": f"Bearer {secret}"}, timeout=30
+                ).status_code
 
         with ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(call, range(80)))

@@ -73,11 +73,12 @@ def test_young_reservations_and_objects_are_left_alone(owner):
 
 def test_unreferenced_objects_under_each_prefix_are_deleted_and_referenced_ones_kept(owner):
     org = owner.org
-    orphans = [_store(f"uploads/2026/01/{secrets.token_hex(16)}.png"), _store(f"files/{org.public_id}/{secrets.token_hex(8)}_a.txt"),  # fmt: skip
-               _store(f"creatives/{org.public_id}/{secrets.token_hex(16)}.png")]  # fmt: skip
-    response = owner.client().post(
-        UPLOAD, {"files": [SimpleUploadedFile("kept.txt", b"keep")]}, format="multipart"
-    )
+    orphans = [
+        _store(f"uploads/2026/01/{secrets.token_hex(16)}.png"),
+        _store(f"files/{org.public_id}/{secrets.token_hex(8)}_a.txt"),
+        _store(f"creatives/{org.public_id}/{secrets.token_hex(16)}.png"),
+    ]
+    response = owner.client().post(UPLOAD, {"files": [SimpleUploadedFile("kept.txt", b"keep")]}, format="multipart")
     referenced = response.json()["uploaded"][0]["key"]
     elsewhere = _store(f"other/{secrets.token_hex(8)}.bin")  # not a prefix reconciliation owns
 
@@ -85,13 +86,18 @@ def test_unreferenced_objects_under_each_prefix_are_deleted_and_referenced_ones_
 
     assert [storage.exists(name) for name in orphans] == [False, False, False]
     assert storage.exists(referenced) and storage.exists(elsewhere)
-    assert {name for name in orphans} <= {line.split()[1] for line in report.corrections if line.startswith("deleted")}  # fmt: skip
+    assert {name for name in orphans} <= {line.split()[1] for line in report.corrections if line.startswith("deleted")}
     storage.delete(elsewhere)
 
 
 def test_usage_that_drifted_is_set_to_the_sum_of_stored_files(owner, outsider):
     client = owner.client()
-    sizes = [client.post(UPLOAD, {"files": [SimpleUploadedFile(f"{n}.txt", b"a" * (n + 1))]}, format="multipart").json()["uploaded"][0]["size"] for n in range(3)]  # fmt: skip
+    sizes = [
+        client.post(UPLOAD, {"files": [SimpleUploadedFile(f"{n}.txt", b"a" * (n + 1))]}, format="multipart").json()[
+            "uploaded"
+        ][0]["size"]
+        for n in range(3)
+    ]
     Organization.objects.filter(pk=owner.org.pk).update(storage_used_bytes=10_000)
     before_outsider = org_used(outsider.org)
 

@@ -26,7 +26,10 @@ FAMILIES = {
     "files": ("^/api/v1/(upload|files)", "ak"),
     "dsp": ("^/api/v1/dsp", "partner"),
 }
-UNLIMITED = {name: "1000000" for name in ("RATE_LIMIT_V1_PER_HOUR", "RATE_LIMIT_FILES_PER_MINUTE", "RATE_LIMIT_CAMPAIGN_CREATES_PER_HOUR")}  # fmt: skip
+UNLIMITED = {
+    name: "1000000"
+    for name in ("RATE_LIMIT_V1_PER_HOUR", "RATE_LIMIT_FILES_PER_MINUTE", "RATE_LIMIT_CAMPAIGN_CREATES_PER_HOUR")
+}
 # Hermetic: an image_url the fuzzer makes up is never fetched (every address refused, a
 # documented invalid_image_url), wherever the test runs.
 SERVER_ENV = {**UNLIMITED, "UPLOAD_FETCH_DENIED_CIDRS": "0.0.0.0/0,::/0"}
@@ -56,12 +59,31 @@ def test_the_live_schema_and_the_server_agree(server, family, tmp_path):
         headers += ["-H", "User-Agent: Mozilla/5.0 (fuzz)"]
     # One worker: schemathesis builds strategies with ast.parse, which races on CPython 3.11.7
     # ("AST constructor recursion depth mismatch") when two threads parse at once.
-    cmd = [str(servers.BIN / "schemathesis"), "run", f"{server}/api/schema", "--checks", "all",
-           "--exclude-checks", "positive_data_acceptance", "--include-path-regex", path, *headers,
-           "--max-examples", "15", "--seed", "20261202", "--generation-database", "none", "-w", "1",
-           "--no-color", "--request-timeout", "30", "--suppress-health-check", "all"]  # fmt: skip
-    env = dict(
-        os.environ, SCHEMATHESIS_HOOKS="tests.support.schemathesis_hooks", PYTHONPATH=str(servers.BASE_DIR)
-    )
+    cmd = [
+        str(servers.BIN / "schemathesis"),
+        "run",
+        f"{server}/api/schema",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        "positive_data_acceptance",
+        "--include-path-regex",
+        path,
+        *headers,
+        "--max-examples",
+        "15",
+        "--seed",
+        "20261202",
+        "--generation-database",
+        "none",
+        "-w",
+        "1",
+        "--no-color",
+        "--request-timeout",
+        "30",
+        "--suppress-health-check",
+        "all",
+    ]
+    env = dict(os.environ, SCHEMATHESIS_HOOKS="tests.support.schemathesis_hooks", PYTHONPATH=str(servers.BASE_DIR))
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=400, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]

@@ -51,12 +51,22 @@ def valid(serializer_class, data, **kwargs) -> bool:
 @pytest.mark.parametrize(
     "name",
     [
-        "CampaignCreateRequest", "PatchedCampaignUpdateRequest", "BudgetRequest", "PatchedBudgetRequest",
-        "TargetingRequest", "CountryRequest", "AdGroupCreateRequest", "PatchedAdGroupUpdateRequest",
-        "BiddingConfigRequest", "FrequencyCapRequest", "AdCreateRequest", "PatchedAdUpdateRequest",
-        "CreativeRequest", "PatchedCreativeRequest",
+        "CampaignCreateRequest",
+        "PatchedCampaignUpdateRequest",
+        "BudgetRequest",
+        "PatchedBudgetRequest",
+        "TargetingRequest",
+        "CountryRequest",
+        "AdGroupCreateRequest",
+        "PatchedAdGroupUpdateRequest",
+        "BiddingConfigRequest",
+        "FrequencyCapRequest",
+        "AdCreateRequest",
+        "PatchedAdUpdateRequest",
+        "CreativeRequest",
+        "PatchedCreativeRequest",
     ],
-)  # fmt: skip
+)
 def test_strict_request_bodies_refuse_unknown_fields_in_the_schema(schema, name):
     assert component(schema, name)["additionalProperties"] is False
 
@@ -110,9 +120,7 @@ def test_a_frequency_cap_is_sent_whole_in_an_update(owner, schema):
     client = owner.client()
     campaign = client.post("/v1/campaigns", campaign_body(), format="json").json()
     group = client.post("/v1/ad_groups", ad_group_body(campaign_id=campaign["id"]), format="json").json()
-    response = client.post(
-        f"/v1/ad_groups/{group['id']}", {"frequency_cap": {"window": "day"}}, format="json"
-    )
+    response = client.post(f"/v1/ad_groups/{group['id']}", {"frequency_cap": {"window": "day"}}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "frequency_cap.max_impressions"
     cap = component(schema, "PatchedAdGroupUpdateRequest")["properties"]["frequency_cap"]
@@ -146,7 +154,9 @@ def test_list_items_must_have_their_json_type(owner):
     assert response.json()["error"]["param"] == "context_hints[1]"
 
 
-@pytest.mark.parametrize("value", ["", " ", "\t\u3000", "\x00", "ab", "  ab  ", "a\x00bc", " abc ", "\x1cab\x1c", "a b", "\u2028abc"])  # fmt: skip
+@pytest.mark.parametrize(
+    "value", ["", " ", "\t\u3000", "\x00", "ab", "  ab  ", "a\x00bc", " abc ", "\x1cab\x1c", "a b", "\u2028abc"]
+)
 def test_a_trimmed_string_pattern_is_what_the_server_accepts(schema, value):
     name = component(schema, "PatchedCampaignUpdateRequest")["properties"]["name"]  # 3 to 100, trimmed
     schema_says = matches(name["pattern"], value) and name["minLength"] <= len(value) <= name["maxLength"]
@@ -161,12 +171,23 @@ def test_a_unix_time_states_its_bounds(schema, owner):
 @pytest.mark.parametrize(
     "url",
     [
-        "https://www.nike.com/running", "HTTP://shop.example.co.uk:8080/a?b=c#d", "https://münchen.de/über",
-        "https://xn--mnchen-3ya.de./", "https://a.b", "http://localhost/", "http://93.184.216.34/",
-        "https://user:pw@shop.example/", "ftp://shop.example/", "https://shop.example/a b", " https://shop.example/",
-        "https://-shop.example/", "https://shop.example\u3000/", "javascript:alert(1)", "https://shop.c0m/",
+        "https://www.nike.com/running",
+        "HTTP://shop.example.co.uk:8080/a?b=c#d",
+        "https://münchen.de/über",
+        "https://xn--mnchen-3ya.de./",
+        "https://a.b",
+        "http://localhost/",
+        "http://93.184.216.34/",
+        "https://user:pw@shop.example/",
+        "ftp://shop.example/",
+        "https://shop.example/a b",
+        " https://shop.example/",
+        "https://-shop.example/",
+        "https://shop.example\u3000/",
+        "javascript:alert(1)",
+        "https://shop.c0m/",
     ],
-)  # fmt: skip
+)
 def test_the_target_url_pattern_is_what_the_server_accepts(schema, url):
     prop = component(schema, "CreativeRequest")["properties"]["target_url"]
     assert matches(prop["pattern"], url) == valid(CreativeSerializer, creative(target_url=url))
@@ -210,7 +231,9 @@ def test_insights_fields_may_be_comma_separated_as_the_schema_says(schema, owner
     items = parameter(schema, "/v1/ad_account/insights", "get", "fields[]")["schema"]["items"]
     pattern = items["anyOf"][1]["pattern"]
     assert matches(pattern, "impressions, clicks") and not matches(pattern, "impressions,,clicks")
-    response = owner.client().get("/v1/ad_account/insights", {"fields[]": "impressions, clicks", "time_granularity": "none"})  # fmt: skip
+    response = owner.client().get(
+        "/v1/ad_account/insights", {"fields[]": "impressions, clicks", "time_granularity": "none"}
+    )
     assert response.status_code == 200
     assert set(response.json()[0]) == {"readable_time", "impressions", "clicks"}
 
@@ -252,11 +275,24 @@ def test_a_files_cursor_holds_only_what_the_api_writes(schema, owner):
 @pytest.mark.parametrize(
     "value",
     [
-        "93.184.216.34", " 93.184.216.34 , 10.0.0.1", "::ffff:93.184.216.34", "2001:db8::1", "fe80::1%eth0",
-        "1:2:3:4:5:6:7::", "::", "01.2.3.4", "1.2.3", "2001:db8:::1", "93.184.216.34 x", "garbage", ",1.2.3.4",
-        "1.2.3.4%", "[2001:db8::1]", "256.1.1.1",
+        "93.184.216.34",
+        " 93.184.216.34 , 10.0.0.1",
+        "::ffff:93.184.216.34",
+        "2001:db8::1",
+        "fe80::1%eth0",
+        "1:2:3:4:5:6:7::",
+        "::",
+        "01.2.3.4",
+        "1.2.3",
+        "2001:db8:::1",
+        "93.184.216.34 x",
+        "garbage",
+        ",1.2.3.4",
+        "1.2.3.4%",
+        "[2001:db8::1]",
+        "256.1.1.1",
     ],
-)  # fmt: skip
+)
 def test_the_x_forwarded_for_pattern_is_what_the_server_accepts(schema, value, db):
     pattern = parameter(schema, "/api/v1/dsp/bid", "post", "X-Forwarded-For")["schema"]["pattern"]
     first = parse_ip(value.split(",", 1)[0])
@@ -295,12 +331,15 @@ def test_the_dsp_headers_are_required(schema):
 
 
 def test_every_operation_lists_500_with_its_familys_error_body(schema):
-    bodies = {"/v1": "V1Error", "/api/v1/dsp": "DspError", "/api/v1/upload": "FilesError", "/api/v1/files": "FilesError"}  # fmt: skip
+    bodies = {
+        "/v1": "V1Error",
+        "/api/v1/dsp": "DspError",
+        "/api/v1/upload": "FilesError",
+        "/api/v1/files": "FilesError",
+    }
     for path, item in schema["paths"].items():
         family = next(body for prefix, body in bodies.items() if path.startswith(prefix))
         for method, operation in item.items():
             internal = operation["responses"].get("500")
             assert internal is not None, f"{method.upper()} {path}"
-            assert internal["content"]["application/json"]["schema"] == {
-                "$ref": f"#/components/schemas/{family}"
-            }
+            assert internal["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{family}"}

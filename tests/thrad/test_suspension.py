@@ -30,7 +30,7 @@ def test_each_change_is_sent_once_after_commit_with_the_organization_and_its_sta
     assert [(c["organization_id"], c["suspended"]) for c in received] == [(owner.org.pk, True)]
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert organization_unsuspend(org=owner.org, actor_label="test")
-    assert [(c["organization_id"], c["suspended"]) for c in received] == [(owner.org.pk, True), (owner.org.pk, False)]  # fmt: skip
+    assert [(c["organization_id"], c["suspended"]) for c in received] == [(owner.org.pk, True), (owner.org.pk, False)]
 
 
 def test_nothing_is_sent_when_nothing_changes(owner, received):
@@ -55,7 +55,7 @@ def test_a_failing_receiver_is_logged_and_the_suspension_stands(owner, caplog):
 
     organization_suspension_changed.connect(broken, dispatch_uid="test-broken-receiver")
     try:
-        with caplog.at_level(logging.ERROR, logger="thrad.services"), TestCase.captureOnCommitCallbacks(execute=True):  # fmt: skip
+        with caplog.at_level(logging.ERROR, logger="thrad.services"), TestCase.captureOnCommitCallbacks(execute=True):
             assert organization_suspend(org=owner.org, actor_label="test")
     finally:
         organization_suspension_changed.disconnect(dispatch_uid="test-broken-receiver")

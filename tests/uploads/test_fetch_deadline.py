@@ -16,8 +16,9 @@ DEADLINE = 1.5
 
 def _policy() -> FetchPolicy:
     # per-read timeout far longer than the deadline: only the total deadline can end these
-    return FetchPolicy(max_bytes=5 * 1024 * 1024, deadline=time.time() + DEADLINE, connect_timeout=5,
-                       read_timeout=30, allowed=LOOPBACK)  # fmt: skip
+    return FetchPolicy(
+        max_bytes=5 * 1024 * 1024, deadline=time.time() + DEADLINE, connect_timeout=5, read_timeout=30, allowed=LOOPBACK
+    )
 
 
 def _trickle(data: bytes, every: float = 0.1):

@@ -46,8 +46,13 @@ def connects() -> Iterator[list[tuple[str, int]]]:
 
 
 def policy(allowed=(), deadline: float = 20.0) -> FetchPolicy:
-    return FetchPolicy(max_bytes=5 * 1024 * 1024, deadline=time.time() + deadline, connect_timeout=5,
-                       read_timeout=5, allowed=tuple(allowed))  # fmt: skip
+    return FetchPolicy(
+        max_bytes=5 * 1024 * 1024,
+        deadline=time.time() + deadline,
+        connect_timeout=5,
+        read_timeout=5,
+        allowed=tuple(allowed),
+    )
 
 
 class Resolver:
@@ -73,16 +78,23 @@ def fetch_code(url: str, **kwargs) -> str:
 
 @pytest.mark.parametrize(
     "answer",
-    [["10.0.0.5"], ["127.0.0.1"], ["169.254.169.254"], ["fd00:ec2::254"], ["::ffff:127.0.0.1"],
-     ["64:ff9b::a9fe:a9fe"], ["2002:7f00:1::1"], ["::1"], ["100.64.1.1"], ["0.0.0.0"]],
-)  # fmt: skip
+    [
+        ["10.0.0.5"],
+        ["127.0.0.1"],
+        ["169.254.169.254"],
+        ["fd00:ec2::254"],
+        ["::ffff:127.0.0.1"],
+        ["64:ff9b::a9fe:a9fe"],
+        ["2002:7f00:1::1"],
+        ["::1"],
+        ["100.64.1.1"],
+        ["0.0.0.0"],
+    ],
+)
 def test_a_name_resolving_to_a_private_address_is_refused_without_connecting(answer):
     resolver = Resolver(answer)
     with connects() as seen:
-        assert (
-            fetch_code("http://images.example.com/a.png", policy=policy(), resolve=resolver)
-            == "invalid_image_url"
-        )
+        assert fetch_code("http://images.example.com/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
     assert seen == []
     assert resolver.calls == ["images.example.com"]
 
@@ -90,10 +102,7 @@ def test_a_name_resolving_to_a_private_address_is_refused_without_connecting(ans
 def test_mixed_public_and_private_records_are_refused_without_any_connection():
     resolver = Resolver(["93.184.216.34", "10.1.2.3", "2606:2800:220:1::1"])
     with connects() as seen:
-        assert (
-            fetch_code("https://images.example.com/a.png", policy=policy(), resolve=resolver)
-            == "invalid_image_url"
-        )
+        assert fetch_code("https://images.example.com/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
     assert seen == []
 
 
@@ -110,9 +119,7 @@ def test_a_rebinding_resolver_gets_one_question_and_the_checked_address_is_used(
 def test_a_rebinding_resolver_that_answers_private_first_is_refused_outright():
     resolver = Resolver(["169.254.169.254"], ["127.0.0.1"])
     with image_host({"/a.png": serve(PNG)}) as host, connects() as seen:
-        code = fetch_code(
-            f"http://rebind.example.com:{host.port}/a.png", policy=policy(LOOPBACK), resolve=resolver
-        )
+        code = fetch_code(f"http://rebind.example.com:{host.port}/a.png", policy=policy(LOOPBACK), resolve=resolver)
     assert code == "invalid_image_url"
     assert seen == []
     assert host.requests == []
@@ -137,9 +144,7 @@ def test_the_connection_goes_to_the_checked_address_with_the_original_host_heade
 def test_numeric_ipv4_spellings_are_refused_as_loopback(spelling):
     resolver = Resolver(["8.8.8.8"])
     with connects() as seen:
-        assert (
-            fetch_code(f"http://{spelling}/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
-        )
+        assert fetch_code(f"http://{spelling}/a.png", policy=policy(), resolve=resolver) == "invalid_image_url"
     assert seen == [] and resolver.calls == []
 
 
@@ -154,11 +159,20 @@ def test_numeric_ipv4_spellings_connect_to_exactly_the_address_that_was_checked(
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/a.png", "http://[::1]/a.png", "http://[::ffff:127.0.0.1]/a.png",
-     "http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/latest/meta-data/",
-     "http://[64:ff9b::7f00:1]/", "http://[2002:a9fe:a9fe::]/", "http://0.0.0.0:80/",
-     "http://127.0.0.1\\@evil.example/", "http://evil.example\\@127.0.0.1/", "http://user@127.0.0.1/"],
-)  # fmt: skip
+    [
+        "http://127.0.0.1/a.png",
+        "http://[::1]/a.png",
+        "http://[::ffff:127.0.0.1]/a.png",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[2002:a9fe:a9fe::]/",
+        "http://0.0.0.0:80/",
+        "http://127.0.0.1\\@evil.example/",
+        "http://evil.example\\@127.0.0.1/",
+        "http://user@127.0.0.1/",
+    ],
+)
 def test_literal_and_tricky_urls_are_refused_without_resolving_or_connecting(url):
     resolver = Resolver(["127.0.0.1"])
     with connects() as seen:
@@ -169,8 +183,7 @@ def test_literal_and_tricky_urls_are_refused_without_resolving_or_connecting(url
 @pytest.mark.parametrize("answer", [[], socket.gaierror(socket.EAI_NONAME, "Name or service not known")])
 def test_a_name_that_does_not_resolve_is_an_invalid_image_url(answer):
     assert (
-        fetch_code("http://nowhere.example.com/a.png", policy=policy(), resolve=Resolver(answer))
-        == "invalid_image_url"
+        fetch_code("http://nowhere.example.com/a.png", policy=policy(), resolve=Resolver(answer)) == "invalid_image_url"
     )
 
 
@@ -194,10 +207,27 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=images.test",
-         "-addext", "subjectAltName=DNS:images.test", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=images.test",
+            "-addext",
+            "subjectAltName=DNS:images.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -215,8 +245,13 @@ def test_https_through_the_pinned_address_sends_sni_and_verifies_the_name(certif
     resolver = Resolver(["127.0.0.1"])
     with tls_host(certificate) as (host, names), connects() as seen:
         out = io.BytesIO()
-        fetch(f"https://images.test:{host.port}/a.png", out, policy=policy(LOOPBACK), resolve=resolver,
-              ca_certs=str(certificate[0]))  # fmt: skip
+        fetch(
+            f"https://images.test:{host.port}/a.png",
+            out,
+            policy=policy(LOOPBACK),
+            resolve=resolver,
+            ca_certs=str(certificate[0]),
+        )
     assert out.getvalue() == PNG
     assert names == ["images.test"]
     assert seen == [("127.0.0.1", host.port)]
@@ -225,8 +260,12 @@ def test_https_through_the_pinned_address_sends_sni_and_verifies_the_name(certif
 def test_https_to_a_name_the_certificate_does_not_cover_fails(certificate):
     resolver = Resolver(["127.0.0.1"])
     with tls_host(certificate) as (host, names):
-        code = fetch_code(f"https://other.test:{host.port}/a.png", policy=policy(LOOPBACK), resolve=resolver,
-                          ca_certs=str(certificate[0]))  # fmt: skip
+        code = fetch_code(
+            f"https://other.test:{host.port}/a.png",
+            policy=policy(LOOPBACK),
+            resolve=resolver,
+            ca_certs=str(certificate[0]),
+        )
     assert code == "image_fetch_failed"
     assert host.requests == []
 
@@ -239,15 +278,11 @@ def test_https_with_an_untrusted_certificate_fails(certificate):
     assert host.requests == []
 
 
-@pytest.mark.parametrize(
-    "answer", [["10.0.0.1"], ["192.168.7.7"], ["fd00::1234"], ["93.184.216.34", "10.9.8.7"]]
-)
+@pytest.mark.parametrize("answer", [["10.0.0.1"], ["192.168.7.7"], ["fd00::1234"], ["93.184.216.34", "10.9.8.7"]])
 def test_a_refused_address_is_not_named_in_the_message(answer):
     with connects() as seen:
         with pytest.raises(FetchError) as caught:
-            fetch(
-                "http://intranet.example.com/a.png", io.BytesIO(), policy=policy(), resolve=Resolver(answer)
-            )
+            fetch("http://intranet.example.com/a.png", io.BytesIO(), policy=policy(), resolve=Resolver(answer))
     assert caught.value.error.code == "invalid_image_url"
     assert "never fetched" in caught.value.message
     for address in answer:
@@ -258,9 +293,7 @@ def test_a_refused_address_is_not_named_in_the_message(answer):
 WIRE_SERVER = ipaddress.ip_network("168.63.129.16/32")
 
 
-@pytest.mark.parametrize(
-    "url", ["http://168.63.129.16/machine?comp=goalstate", "http://wire.example.com/a.png"]
-)
+@pytest.mark.parametrize("url", ["http://168.63.129.16/machine?comp=goalstate", "http://wire.example.com/a.png"])
 def test_the_deny_list_refuses_a_public_address_even_when_everything_is_allowed(url):
     everything = (ipaddress.ip_network("0.0.0.0/0"),)
     denying = FetchPolicy(max_bytes=1024, deadline=time.time() + 5, allowed=everything, denied=(WIRE_SERVER,))

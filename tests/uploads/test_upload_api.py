@@ -45,7 +45,9 @@ def nothing_left_behind(db):
     assert stored_names() == before
 
 
-@pytest.mark.parametrize(("fmt", "ext", "field"), [("PNG", "png", "png"), ("JPEG", "jpg", "jpeg"), ("WEBP", "webp", "webp")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("fmt", "ext", "field"), [("PNG", "png", "png"), ("JPEG", "jpg", "jpeg"), ("WEBP", "webp", "webp")]
+)
 def test_a_file_part_is_stored_and_answered_with_its_file_id(owner, fmt, ext, field):
     data = image_bytes(fmt, (120, 80))
     response = upload(owner.client(), data, name=f"creative.{ext}")
@@ -78,9 +80,7 @@ def test_each_upload_gets_its_own_file_id(owner):
         (PNG, "noextension", "application/octet-stream", "png"),
     ],
 )
-def test_the_format_comes_from_the_bytes_not_the_content_type_or_filename(
-    owner, data, name, content_type, ext
-):
+def test_the_format_comes_from_the_bytes_not_the_content_type_or_filename(owner, data, name, content_type, ext):
     response = upload(owner.client(), data, name=name, content_type=content_type)
     assert response.status_code == 201
     assert response.json()["file_id"].endswith(f".{ext}")
@@ -100,15 +100,11 @@ def test_gif_bytes_named_and_typed_as_png_are_unsupported(owner, nothing_left_be
         lambda c: c.post(URL, b"{not json", content_type="application/json"),
         lambda c: c.post(URL, b'["http://example.com/a.png"]', content_type="application/json"),
         lambda c: c.post(URL, PNG, content_type="image/png"),
-        lambda c: c.post(
-            URL, b"image_url=http://example.com/a.png", content_type="application/x-www-form-urlencoded"
-        ),
+        lambda c: c.post(URL, b"image_url=http://example.com/a.png", content_type="application/x-www-form-urlencoded"),
         lambda c: c.post(URL, b"hello", content_type="text/plain"),
         lambda c: c.post(URL),
         lambda c: c.post(URL, {"other": part(PNG)}, format="multipart"),
-        lambda c: c.post(
-            URL, {"file": part(PNG), "image_url": "http://example.com/a.png"}, format="multipart"
-        ),
+        lambda c: c.post(URL, {"file": part(PNG), "image_url": "http://example.com/a.png"}, format="multipart"),
         lambda c: c.post(URL, {"file": [part(PNG), part(PNG)]}, format="multipart"),
         lambda c: c.post(URL, {"image_url": "http://example.com/a.png", "file": "x"}, format="json"),
         lambda c: c.post(URL, {"file": "iVBORw0KGgo="}, format="json"),
@@ -132,7 +128,7 @@ def test_gif_bytes_named_and_typed_as_png_are_unsupported(owner, nothing_left_be
         "json-file",
         "json-too-large",
         "multipart-without-boundary",
-    ],  # fmt: skip
+    ],
 )
 def test_anything_but_exactly_one_file_part_or_image_url_is_invalid_value(owner, send, nothing_left_behind):
     response = send(owner.client())
@@ -170,8 +166,14 @@ def test_with_a_wrong_key_it_is_401_and_nothing_is_stored(anon_client, owner, no
 
 def assert_error_401(response, code):
     assert response.status_code == 401
-    assert response.json() == {"error": {"message": response.json()["error"]["message"], "type": "authentication_error",
-                                         "param": None, "code": code}}  # fmt: skip
+    assert response.json() == {
+        "error": {
+            "message": response.json()["error"]["message"],
+            "type": "authentication_error",
+            "param": None,
+            "code": code,
+        }
+    }
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 

@@ -44,9 +44,7 @@ def test_an_image_bomb_gets_its_error_and_leaves_nothing_behind(owner, settings,
     assert stored_names() == before
 
 
-@pytest.mark.parametrize(
-    "case", ["webp-animated-7000x7000", "jpeg-progressive-7000x7000", "png-declaring-30000x30000"]
-)
+@pytest.mark.parametrize("case", ["webp-animated-7000x7000", "jpeg-progressive-7000x7000", "png-declaring-30000x30000"])
 def test_judging_a_bomb_on_the_upload_path_stays_far_under_the_budget(case):
     data = BOMBS[case]()
     result = measure(data, ext_of(data), "uploads")

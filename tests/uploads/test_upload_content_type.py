@@ -70,13 +70,13 @@ def server(django_db_blocker) -> Iterator[str]:
 def test_a_content_type_django_cannot_parse_is_invalid_value_through_the_server(server, owner, content_type):
     """Django refuses an unknown RFC 2231 charset while building the request: no bare 500."""
     before = stored_names()
-    body = (
-        multipart("b")
-        if content_type.startswith("multipart")
-        else b'{"image_url": "https://example.com/a.png"}'
+    body = multipart("b") if content_type.startswith("multipart") else b'{"image_url": "https://example.com/a.png"}'
+    response = requests.post(
+        f"{server}/v1/upload",
+        data=body,
+        timeout=30,
+        headers={"Authorization": f"Bearer {owner.secret}", "Content-Type": content_type},
     )
-    response = requests.post(f"{server}/v1/upload", data=body, timeout=30,
-                             headers={"Authorization": f"Bearer {owner.secret}", "Content-Type": content_type})  # fmt: skip
     assert response.headers["Content-Type"] == "application/json"
     assert_invalid_value(response.status_code, response.json())
     assert UploadedFile.objects.count() == 0 and stored_names() == before

@@ -64,8 +64,6 @@ def test_a_chunked_body_over_the_cap_is_file_too_large_and_stores_nothing(server
 
 @pytest.mark.django_db(transaction=True)
 def test_without_a_key_a_large_body_is_401_through_the_server(server, owner):
-    response = requests.post(
-        f"{server}/v1/upload", files={"file": ("a.png", png_padded_to(100_000))}, timeout=60
-    )
+    response = requests.post(f"{server}/v1/upload", files={"file": ("a.png", png_padded_to(100_000))}, timeout=60)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "auth_required"

@@ -24,9 +24,7 @@ def test_the_cleanup_runs_well_after_the_fetch_task_can_have_stopped(settings):
 
 def test_selectors_see_only_the_callers_uploads(owner, outsider):
     mine = services.upload_create_from_file(org=owner.org, api_key=owner.key, part=part(image_bytes("PNG")))
-    theirs = services.upload_create_from_file(
-        org=outsider.org, api_key=outsider.key, part=part(image_bytes("PNG"))
-    )
+    theirs = services.upload_create_from_file(org=outsider.org, api_key=outsider.key, part=part(image_bytes("PNG")))
     assert selectors.uploaded_file_get(org=owner.org, file_id=mine.file_id) == mine
     assert selectors.uploaded_file_get(org=owner.org, file_id=theirs.file_id) is None
     assert list(selectors.uploaded_file_list(org=owner.org)) == [mine]

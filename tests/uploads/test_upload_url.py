@@ -52,9 +52,7 @@ def nothing_left_behind(db):
 
 
 def test_an_image_url_is_fetched_stored_and_recorded(owner, local_hosts_allowed):
-    with image_host(
-        {"/ads/creative.png": serve(PNG, headers={"Content-Type": "application/octet-stream"})}
-    ) as host:
+    with image_host({"/ads/creative.png": serve(PNG, headers={"Content-Type": "application/octet-stream"})}) as host:
         url = host.url("/ads/creative.png?size=large")
         response = fetch_url(owner.client(), url)
     assert response.status_code == 201, response.content
@@ -90,20 +88,46 @@ def test_the_fetch_runs_through_the_celery_task_end_to_end(owner, settings, loca
 
 @pytest.mark.parametrize(
     "image_url",
-    ["", "   ", "creative.png", "//example.com/a.png", "ftp://example.com/a.png", "file:///etc/passwd",
-     "http://user@example.com/a.png", "http://127.0.0.1\\@example.com/a.png", "http://example.com/a b.png",
-     "http://example.com/a.png\n", 42, None, ["http://example.com/a.png"], "http://example.com/" + "a" * 2100],
-)  # fmt: skip
+    [
+        "",
+        "   ",
+        "creative.png",
+        "//example.com/a.png",
+        "ftp://example.com/a.png",
+        "file:///etc/passwd",
+        "http://user@example.com/a.png",
+        "http://127.0.0.1\\@example.com/a.png",
+        "http://example.com/a b.png",
+        "http://example.com/a.png\n",
+        42,
+        None,
+        ["http://example.com/a.png"],
+        "http://example.com/" + "a" * 2100,
+    ],
+)
 def test_a_malformed_image_url_is_invalid_image_url(owner, image_url, nothing_left_behind):
     assert_error(fetch_url(owner.client(), image_url), "invalid_image_url")
 
 
 @pytest.mark.parametrize(
     "host",
-    ["127.0.0.1", "[::1]", "169.254.169.254", "[fd00:ec2::254]", "10.0.0.1", "192.168.0.1", "100.64.0.1",
-     "2130706433", "0x7f.1", "017700000001", "[::ffff:127.0.0.1]", "[64:ff9b::a9fe:a9fe]", "0.0.0.0",
-     "localhost"],
-)  # fmt: skip
+    [
+        "127.0.0.1",
+        "[::1]",
+        "169.254.169.254",
+        "[fd00:ec2::254]",
+        "10.0.0.1",
+        "192.168.0.1",
+        "100.64.0.1",
+        "2130706433",
+        "0x7f.1",
+        "017700000001",
+        "[::ffff:127.0.0.1]",
+        "[64:ff9b::a9fe:a9fe]",
+        "0.0.0.0",
+        "localhost",
+    ],
+)
 def test_a_non_public_host_is_invalid_image_url(owner, host, nothing_left_behind):
     with image_host({"/a.png": serve(PNG)}) as server:
         response = fetch_url(owner.client(), f"http://{host}:{server.port}/a.png")
@@ -136,9 +160,7 @@ def test_a_numeric_spelling_of_an_allowed_address_reaches_that_address(owner, lo
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_a_redirect_is_too_many_redirects_and_is_not_followed(
-    owner, local_hosts_allowed, status, nothing_left_behind
-):
+def test_a_redirect_is_too_many_redirects_and_is_not_followed(owner, local_hosts_allowed, status, nothing_left_behind):
     with image_host({"/a.png": redirect(status, "/b.png"), "/b.png": serve(PNG)}) as host:
         response = fetch_url(owner.client(), host.url("/a.png"))
     assert_error(response, "too_many_redirects")
@@ -153,9 +175,7 @@ def test_a_non_2xx_or_empty_answer_fails(owner, local_hosts_allowed, status, not
     assert_error(response, "invalid_file" if status == 204 else "image_fetch_failed")
 
 
-def test_a_host_that_refuses_the_connection_is_image_fetch_failed(
-    owner, local_hosts_allowed, nothing_left_behind
-):
+def test_a_host_that_refuses_the_connection_is_image_fetch_failed(owner, local_hosts_allowed, nothing_left_behind):
     assert_error(fetch_url(owner.client(), f"http://127.0.0.1:{free_port()}/a.png"), "image_fetch_failed")
 
 
@@ -183,27 +203,29 @@ BIG = png_padded_to(6 * MIB)
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Content-Length": str(len(BIG))}, {"Content-Length": None, "Connection": "close"}, {"Transfer-Encoding": "chunked"}],
+    [
+        {"Content-Length": str(len(BIG))},
+        {"Content-Length": None, "Connection": "close"},
+        {"Transfer-Encoding": "chunked"},
+    ],
     ids=["honest-length", "no-length", "chunked"],
-)  # fmt: skip
-def test_a_server_sending_more_than_5_mib_is_file_too_large(
-    owner, local_hosts_allowed, headers, nothing_left_behind
-):
+)
+def test_a_server_sending_more_than_5_mib_is_file_too_large(owner, local_hosts_allowed, headers, nothing_left_behind):
     with image_host({"/big.png": _stream(BIG, headers)}) as host:
         response = fetch_url(owner.client(), host.url("/big.png"))
     assert_error(response, "file_too_large")
 
 
-def test_a_content_length_understating_the_body_reads_only_what_it_declared(owner, local_hosts_allowed, nothing_left_behind):  # fmt: skip
+def test_a_content_length_understating_the_body_reads_only_what_it_declared(
+    owner, local_hosts_allowed, nothing_left_behind
+):
     with image_host({"/a.png": _stream(BIG, {"Content-Length": "1000"})}) as host:
         response = fetch_url(owner.client(), host.url("/a.png"))
     assert_error(response, "invalid_file")  # the first 1000 bytes: a truncated PNG, never 6 MiB
 
 
-def test_a_content_length_overstating_the_body_is_image_fetch_failed(owner, local_hosts_allowed, nothing_left_behind):  # fmt: skip
-    with image_host(
-        {"/a.png": _stream(PNG, {"Content-Length": str(len(PNG) + 5000), "Connection": "close"})}
-    ) as host:
+def test_a_content_length_overstating_the_body_is_image_fetch_failed(owner, local_hosts_allowed, nothing_left_behind):
+    with image_host({"/a.png": _stream(PNG, {"Content-Length": str(len(PNG) + 5000), "Connection": "close"})}) as host:
         response = fetch_url(owner.client(), host.url("/a.png"))
     assert_error(response, "image_fetch_failed")
 
@@ -221,7 +243,7 @@ def _drip(handler):
         time.sleep(0.05)
 
 
-def test_a_slow_drip_past_the_deadline_is_image_fetch_failed(owner, settings, local_hosts_allowed, nothing_left_behind):  # fmt: skip
+def test_a_slow_drip_past_the_deadline_is_image_fetch_failed(owner, settings, local_hosts_allowed, nothing_left_behind):
     settings.UPLOAD_FETCH_DEADLINE = 2
     with image_host({"/slow.png": _drip}) as host:
         started = time.monotonic()
@@ -234,13 +256,16 @@ def test_a_slow_drip_past_the_deadline_is_image_fetch_failed(owner, settings, lo
 # --- the task and its clean-up, called in this process -----------------------------------------
 
 
-def test_a_storage_failure_during_a_fetch_is_storage_unavailable_with_nothing_stored(owner, settings, tmp_path, local_hosts_allowed):  # fmt: skip
+def test_a_storage_failure_during_a_fetch_is_storage_unavailable_with_nothing_stored(
+    owner, settings, tmp_path, local_hosts_allowed
+):
     before = stored_names()
     real = settings.STORAGES
     with image_host({"/a.png": serve(PNG)}) as host:
         settings.STORAGES = broken_storages(settings, tmp_path)
-        outcome = services.image_fetch_store(url=host.url("/a.png"), stem=services.upload_stem_new(),
-                                             policy=services.fetch_policy())  # fmt: skip
+        outcome = services.image_fetch_store(
+            url=host.url("/a.png"), stem=services.upload_stem_new(), policy=services.fetch_policy()
+        )
         settings.STORAGES = real
     assert outcome["ok"] is False and outcome["code"] == "storage_unavailable"
     assert stored_names() == before
@@ -256,8 +281,12 @@ def test_the_view_answers_503_when_the_fetch_could_not_store(owner, settings, tm
         response = fetch_url(owner.client(), host.url("/a.png"))
         settings.STORAGES = real
     assert response.status_code == 503
-    assert response.json()["error"] == {"message": response.json()["error"]["message"], "type": "api_error",
-                                        "param": None, "code": "storage_unavailable"}  # fmt: skip
+    assert response.json()["error"] == {
+        "message": response.json()["error"]["message"],
+        "type": "api_error",
+        "param": None,
+        "code": "storage_unavailable",
+    }
     assert UploadedFile.objects.count() == 0
     assert stored_names() == before
 
@@ -267,9 +296,7 @@ def test_a_fetch_whose_deadline_has_passed_stores_nothing(owner, local_hosts_all
     policy = services.fetch_policy()
     with image_host({"/a.png": serve(PNG)}) as host:
         late = type(policy)(**{**policy.__dict__, "deadline": time.time() - 1})
-        outcome = services.image_fetch_store(
-            url=host.url("/a.png"), stem=services.upload_stem_new(), policy=late
-        )
+        outcome = services.image_fetch_store(url=host.url("/a.png"), stem=services.upload_stem_new(), policy=late)
     assert outcome == {
         "ok": False,
         "code": "image_fetch_failed",
@@ -283,12 +310,18 @@ def test_the_cleanup_deletes_orphaned_bytes_and_keeps_recorded_ones(owner, local
     with image_host({"/a.png": serve(PNG)}) as host:
         orphan_stem, kept_stem = services.upload_stem_new(), services.upload_stem_new()
         for stem in (orphan_stem, kept_stem):
-            outcome = services.image_fetch_store(
-                url=host.url("/a.png"), stem=stem, policy=services.fetch_policy()
-            )
+            outcome = services.image_fetch_store(url=host.url("/a.png"), stem=stem, policy=services.fetch_policy())
             assert outcome["ok"], outcome
-    UploadedFile.objects.create(organization=owner.org, file_id=f"{kept_stem}.png", format="png", size=len(PNG),
-                                sha256="0" * 64, width=90, height=60, source="url")  # fmt: skip
+    UploadedFile.objects.create(
+        organization=owner.org,
+        file_id=f"{kept_stem}.png",
+        format="png",
+        size=len(PNG),
+        sha256="0" * 64,
+        width=90,
+        height=60,
+        source="url",
+    )
     services.stored_image_discard(stem=orphan_stem)
     services.stored_image_discard(stem=kept_stem)
     assert not default_storage.exists(f"{orphan_stem}.png")
@@ -296,9 +329,7 @@ def test_the_cleanup_deletes_orphaned_bytes_and_keeps_recorded_ones(owner, local
 
 
 @pytest.mark.django_db(transaction=True)
-def test_when_the_view_stops_waiting_what_the_worker_stored_is_cleaned_up(
-    owner, settings, local_hosts_allowed
-):
+def test_when_the_view_stops_waiting_what_the_worker_stored_is_cleaned_up(owner, settings, local_hosts_allowed):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         pytest.skip("eager tasks finish before the view waits: only a real worker can outlast the wait")
     settings.UPLOAD_FETCH_DEADLINE = 10

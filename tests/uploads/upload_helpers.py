@@ -51,9 +51,7 @@ def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims `width` x `height` pixels but carries one tiny compressed row."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\0" * 64)
-    return (
-        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def part(data: bytes, name: str = "image.png", content_type: str = "image/png") -> SimpleUploadedFile:
@@ -83,7 +81,10 @@ def broken_storages(settings, tmp_path) -> dict:
     else:
         blocker = tmp_path / "a-file"
         blocker.write_text("not a folder")
-        default = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker / "media")}}  # fmt: skip
+        default = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "media")},
+        }
     return {**settings.STORAGES, "default": default}
 
 

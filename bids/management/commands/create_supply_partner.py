@@ -21,7 +21,5 @@ class Command(BaseCommand):
         if SupplyPartner.objects.filter(name=name).exists():
             raise CommandError(f"A supply partner named {name!r} exists; rotate its key in the admin.")
         partner, secret = supply_partner_create(name=name)
-        self.stderr.write(
-            f"Supply partner {partner.name!r} created ({partner.display_prefix}…); its key, shown once:"
-        )
+        self.stderr.write(f"Supply partner {partner.name!r} created ({partner.display_prefix}…); its key, shown once:")
         self.stdout.write(secret)

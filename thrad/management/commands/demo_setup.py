@@ -58,9 +58,7 @@ class Command(BaseCommand):
             user = User.objects.create_superuser(DEMO_USER, "admin@demo.example", password)
             creds.write_text(f"{DEMO_USER}:{password}\n")
             creds.chmod(0o600)
-        Membership.objects.get_or_create(
-            user=user, organization=org, defaults={"role": Membership.Role.OWNER}
-        )
+        Membership.objects.get_or_create(user=user, organization=org, defaults={"role": Membership.Role.OWNER})
         if creds.exists():
             return creds.read_text().strip().partition(":")[2]
         return None
