@@ -12,6 +12,7 @@ A bench module `bench/bench_<area>.py` defines `run(h: Harness) -> None`.
 
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,6 +55,7 @@ class Run:
     non_2xx: int = 0
     socket_errors: int = 0
     used: list[tuple[int, int, int]] = field(default_factory=list)  # bodies.lua distinct mode
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process kind (cpu_seconds)
 
     @property
     def rps(self) -> float:
@@ -108,12 +110,23 @@ class Result:
     def errors(self) -> int:
         return sum(r.non_2xx + r.socket_errors for r in self.runs)
 
+    def cpu_ms(self) -> dict[str, float]:
+        """CPU time per request, in ms, by process kind, over the measured rounds."""
+        kinds: dict[str, float] = {}
+        for run in self.runs:
+            for kind, seconds in run.cpu.items():
+                kinds[kind] = kinds.get(kind, 0.0) + seconds
+        return {kind: 1000 * seconds / self.requests for kind, seconds in kinds.items()} if self.requests else {}
+
     def line(self) -> str:
         rounds = " ".join(f"{r.rps:.0f}" if r.rps >= 10 else f"{r.rps:.2f}" for r in self.runs)
         errors = f"   {self.errors} errors" if self.errors else ""
+        cpu = self.cpu_ms()
+        spent = ", ".join(f"{kind} {ms:.2f}" for kind, ms in cpu.items() if ms >= 0.005)
         return (
             f"  {self.label:<38} {self.rps:8.1f} req/s   p50 {self.p50:7.2f} ms   "
             f"p99 {self.p99:7.2f} ms   (rounds {rounds}){errors}"
+            + (f"\n  {'':<38} CPU ms per request: {spent}" if spent else "")
         )
 
 
@@ -266,6 +279,14 @@ class Harness:
     # --- load ---------------------------------------------------------------------------
 
     def run_wrk(self, load: Load, seconds: int) -> Run:
+        before, wrk_before = cpu_seconds(load.server), _children_cpu()
+        run = self._wrk(load, seconds)
+        after, wrk_after = cpu_seconds(load.server), _children_cpu()
+        run.cpu = {kind: after[kind] - before.get(kind, 0.0) for kind in after}
+        run.cpu["wrk"] = wrk_after - wrk_before  # the load generator: the only child reaped meanwhile
+        return run
+
+    def _wrk(self, load: Load, seconds: int) -> Run:
         cmd = [
             self.wrk,
             f"-t{min(2, load.connections)}",
@@ -316,6 +337,7 @@ class Harness:
             spy,
             "record",
             "--nonblocking",
+            "--gil",  # only the thread holding the GIL: where the worker's CPU goes, not who waits
             "-r",
             "200",
             "-f",
@@ -370,6 +392,43 @@ class RssSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+# The services a request may spend CPU in besides the server, by process name (/proc/<pid>/comm).
+SERVICES = {"postgres": "postgres", "redis-server": "redis", "weed": "s3"}
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int | str, *, reaped: bool = False) -> float:
+    """utime + stime of a process, in seconds (0 when it is gone); `reaped` adds its children's
+    that it has waited for (gunicorn's master: the workers max_requests has retired)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(n) for n in fields[11 : 15 if reaped else 13]) / _TICK
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds(server: Server) -> dict[str, float]:
+    """CPU seconds so far of the server's workers ("app") and of each service on this machine
+    (PostgreSQL's backends, Redis, SeaweedFS, the load generator). A worker that exits during a
+    round (max_requests) is counted through the master, which reaped it."""
+    totals = {"app": _cpu(server.master_pid, reaped=True) + sum(_cpu(pid) for pid in server.worker_pids())}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            kind = SERVICES.get((proc / "comm").read_text().strip())
+        except OSError:
+            continue
+        if kind:
+            totals[kind] = totals.get(kind, 0.0) + _cpu(proc.name, reaped=True)  # PostgreSQL's ended backends
+    return totals
 
 
 def _vm_rss_kib(pid: int) -> int:

@@ -42,3 +42,24 @@ def test_postgres_down_is_503_no_bid_or_500_and_nothing_is_charged(healthy, faul
     assert stack.render(won).status == 200
     assert stack.spend() == spend + 5000  # charged once, when it could be recorded
     assert stack.v1().status == 200
+
+
+def test_a_restart_costs_no_request_an_error(healthy):
+    """Connections kept from before a PostgreSQL restart (one per gunicorn thread that served a
+    request) are found closed by the health check and replaced: the first requests afterwards,
+    many at once so that many threads' kept connections are tried, all succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stack = healthy
+
+    def burst() -> list[int]:
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda _: stack.v1("/v1/campaigns").status, range(24)))
+
+    assert burst() == [200] * 24  # threads now hold connections to the server about to restart
+    stack.pg.stop()
+    stack.pg.start()
+    assert stack.sql("SELECT 1") == [(1,)]  # up again; no request has touched the web server since
+    assert burst() == [200] * 24
+    won = stack.won_bid()  # the DSP too: its prepared statement is planned anew on the new connection
+    assert stack.render(won).status == 200

@@ -4,10 +4,16 @@
   deadline, a moment ago) no connect is attempted: `DependencyDown` at once, so a hung server
   costs one request its timeout, not every request (a bid answers no bid at once).
 - `is_usable` (CONN_HEALTH_CHECKS): a connection kept from an earlier request is checked before
-  its first use in a request, so a database restart costs no request an error; the check
-  bypasses execute wrappers, so it gets the query deadline here (thrad/dbguard.py).
+  its first use in a request, so a database restart costs no request an error. Django's check
+  is a `SELECT 1` round trip on every request; here it is a poll of the socket first: an idle
+  connection the server is still serving has nothing to read, while one the server closed (a
+  restart, a terminated backend, an idle timeout) has its FATAL notice or its end of stream
+  waiting. Only then does the `SELECT 1` run, under the query deadline (the check bypasses
+  execute wrappers; thrad/dbguard.py). A peer that vanished without a word is not seen by
+  either check before the query: the deadline and the breaker handle that.
 """
 
+import select
 from typing import Any
 
 from django.db.backends.postgresql import base
@@ -28,5 +34,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return connection
 
     def is_usable(self) -> bool:
+        if self.connection is None or self.connection.closed:
+            return False
+        try:
+            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
+        except (OSError, ValueError):  # the socket is gone
+            return False
+        if not readable:
+            return True
         with dbguard.deadline(self):
             return bool(super().is_usable())
