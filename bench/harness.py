@@ -416,8 +416,9 @@ def _children_cpu() -> float:
 
 def cpu_seconds(server: Server) -> dict[str, float]:
     """CPU seconds so far of the server's workers ("app") and of each service on this machine
-    (PostgreSQL's backends, Redis, SeaweedFS, the load generator). A worker that exits during a
-    round (max_requests) is counted through the master, which reaped it."""
+    (PostgreSQL's backends, Redis, SeaweedFS; wrk is counted by run_wrk). A process that exits
+    during a round is counted through the parent that reaped it: a worker retired by
+    max_requests through gunicorn's master, a PostgreSQL backend through the postmaster."""
     totals = {"app": _cpu(server.master_pid, reaped=True) + sum(_cpu(pid) for pid in server.worker_pids())}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -427,7 +428,7 @@ def cpu_seconds(server: Server) -> dict[str, float]:
         except OSError:
             continue
         if kind:
-            totals[kind] = totals.get(kind, 0.0) + _cpu(proc.name, reaped=True)  # PostgreSQL's ended backends
+            totals[kind] = totals.get(kind, 0.0) + _cpu(proc.name, reaped=True)
     return totals
 
 
