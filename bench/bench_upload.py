@@ -4,7 +4,8 @@
    (Django parses the same multipart body to a temp file and discards it), alternating
    rounds, wrk -c4. Goal: requests/s at least 0.5 of the bare view.
 2. Peak RSS (VmHWM) of a gunicorn worker while wrk uploads 5 MB files, as many at once as the
-   server takes (2 × SLOW_BODY_SLOTS: no request is refused). Goal: < 150 MB.
+   server takes (2 × SLOW_BODY_SLOTS connections; a process handed more than its slots answers
+   the extra a fast 503, counted as errors). Goal: < 150 MB.
    Also printed: the same for the bare view, and the worst case the decoding budget allows
    (an image at the pixel cap of each format), which is about pixels, not bytes.
 """
@@ -126,8 +127,8 @@ def _throughput(h: Harness, png: bytes, auth: dict[str, str]) -> None:
 
 
 def _memory(h: Harness, files: list[tuple[str, bytes]], auth: dict[str, str]) -> None:
-    # As many uploads at once as the server takes (each process serves SLOW_BODY_SLOTS large
-    # bodies at a time; one more is a fast 503): every request is a real upload.
+    # As many uploads at once as the server takes: each process serves SLOW_BODY_SLOTS large
+    # bodies at a time (one more is a fast 503, when the connections land unevenly).
     connections = WORKERS * settings.SLOW_BODY_SLOTS
     title(f"upload: peak RSS of a gunicorn worker, wrk -c{connections} uploading 5 MB files, gunicorn -w 2")
     seconds = min(h.seconds, 4)  # a peak needs no long run; bytes add up

@@ -36,11 +36,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
             return False
+        poller = select.poll()  # not select(): a worker may hold more than 1,024 descriptors
         try:
-            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
+            poller.register(self.connection.fileno(), select.POLLIN)
         except (OSError, ValueError):  # the socket is gone
             return False
-        if not readable:
+        if not poller.poll(0):
             return True
         with dbguard.deadline(self):
             return bool(super().is_usable())
