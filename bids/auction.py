@@ -4,8 +4,9 @@ Money: `max_bid_micros` is a CPM in micros; the wire price is CPM dollars with 2
 rounded half to even from the integer micros with `Decimal` (7.125 → 7.12, 7.135 → 7.14).
 """
 
+import heapq
 import random
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
@@ -95,11 +96,19 @@ class GroupEntry:
         return self.price >= floor
 
 
-def rank(scores: dict[int, float], groups: dict[int, GroupEntry]) -> list[tuple[float, GroupEntry]]:
-    """Candidates best first: highest relevance, then highest max bid."""
-    ranked = [(score, groups[group_id]) for group_id, score in scores.items() if group_id in groups]
-    ranked.sort(key=lambda pair: (-pair[0], -pair[1].max_bid_micros))
-    return ranked
+def rank(scores: dict[int, float], groups: dict[int, GroupEntry]) -> Iterator[tuple[float, GroupEntry]]:
+    """Candidates best first: highest relevance, then highest max bid, then the order of
+    `scores` (as a stable sort would). Lazily, from a heap: a bid reads the first few of the
+    hundreds of groups a conversation matches, so the rest are never put in order."""
+    heap = [
+        (-score, -group.max_bid_micros, n, group)
+        for n, (group_id, score) in enumerate(scores.items())
+        if (group := groups.get(group_id)) is not None
+    ]
+    heapq.heapify(heap)
+    while heap:
+        negative_score, _, _, group = heapq.heappop(heap)
+        yield -negative_score, group
 
 
 def candidates(
