@@ -1,6 +1,9 @@
 """PostgreSQL down (stopped, or paused with SIGSTOP so it hangs): /v1 and the Files API answer
 503 within seconds, bid answers no bid at once, render answers 500 and charges nothing (it
-cannot record the impression); afterwards the same bid renders and is charged once."""
+cannot record the impression); afterwards the same bid renders and is charged once. A restart
+costs no request an error: the connections kept from before it are replaced."""
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -48,8 +51,6 @@ def test_a_restart_costs_no_request_an_error(healthy):
     """Connections kept from before a PostgreSQL restart (one per gunicorn thread that served a
     request) are found closed by the health check and replaced: the first requests afterwards,
     many at once so that many threads' kept connections are tried, all succeed."""
-    from concurrent.futures import ThreadPoolExecutor
-
     stack = healthy
 
     def burst() -> list[int]:
