@@ -71,6 +71,17 @@ def test_at_equal_relevance_the_higher_max_bid_wins():
     assert choose(groups, {1: 1.0, 2: 1.0}).ad_group_id == 2
 
 
+def test_every_matched_group_comes_out_best_first_the_order_a_stable_sort_gives():
+    rng = random.Random(7)
+    groups = {n: group(n, rng.choice([5_000_000, 7_500_000, 9_000_000])) for n in range(300)}
+    scores = {rng.randrange(400): rng.choice([0.5, 1.0, 1.5, 2.0]) for _ in range(200)}  # some not in groups
+    expected = sorted(
+        ((score, groups[n]) for n, score in scores.items() if n in groups),
+        key=lambda pair: (-pair[0], -pair[1].max_bid_micros),
+    )
+    assert [(s, g.ad_group_id) for s, g in rank(scores, groups)] == [(s, g.ad_group_id) for s, g in expected]
+
+
 def test_ties_are_broken_at_random_over_every_tied_ad():
     groups = {1: group(1, ads=1), 2: group(2, ads=2)}
     rng = random.Random(7)
