@@ -155,24 +155,8 @@ class Stack:
         return children[0]
 
     def start_worker(self) -> None:
-        cmd = [
-            str(BIN / "celery"),
-            "-A",
-            "thrad",
-            "worker",
-            "-Q",
-            self.env["CELERY_TASK_DEFAULT_QUEUE"],
-            "-c",
-            "2",
-            "--pool",
-            "prefork",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"faults-{os.getpid()}@%h",
-        ]
+        queue = self.env["CELERY_TASK_DEFAULT_QUEUE"]
+        cmd = servers.celery_worker_command(queue=queue, concurrency=2, name="faults", heartbeat=True)
         self.worker = subprocess.Popen(cmd, cwd=servers.BASE_DIR, env=self.env)
 
     def stop_worker(self) -> None:

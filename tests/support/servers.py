@@ -109,11 +109,9 @@ def peak_rss_kib(pid: int) -> int:
     return 0
 
 
-@contextmanager
-def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
-    """A real Celery worker on the configured broker, consuming this checkout's test queue."""
-    queue = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "thrad")
-    cmd = [
+def celery_worker_command(*, queue: str, concurrency: int, name: str, heartbeat: bool) -> list[str]:
+    """The command line of a real prefork Celery worker of the project consuming `queue`."""
+    return [
         str(BIN / "celery"),
         "-A",
         "thrad",
@@ -126,12 +124,19 @@ def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) ->
         "prefork",
         "--loglevel",
         "WARNING",
-        "--without-heartbeat",
+        *([] if heartbeat else ["--without-heartbeat"]),
         "--without-gossip",
         "--without-mingle",
         "-n",
-        f"test-{os.getpid()}@%h",
+        f"{name}-{os.getpid()}@%h",
     ]
+
+
+@contextmanager
+def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """A real Celery worker on the configured broker, consuming this checkout's test queue."""
+    queue = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "thrad")
+    cmd = celery_worker_command(queue=queue, concurrency=concurrency, name="test", heartbeat=False)
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=subprocess_env(**(env or {})))
     with stopping(proc):
         yield proc
