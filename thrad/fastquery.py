@@ -85,12 +85,15 @@ _INSERTS: dict[tuple[Any, ...], tuple[str, list[Field]]] = {}
 def insert(model: type[Model], values: dict[str, Any], *, wait_for_flush: bool = True, using: str = "default") -> None:
     """INSERT one row as `save(force_insert=True)` would (`values` by attname; every other column
     its field's default), its SQL built once per model and set of columns: without the model
-    instance, the signals and the compile (about 0.3 ms of CPU each time).
+    instance, the signals and the compile (about 0.3 ms of CPU each time). On PostgreSQL it runs
+    as a prepared statement (`prepared()` below: bound and planned on the server).
 
     `wait_for_flush=False` (PostgreSQL, autocommit only): the commit does not wait for the WAL to
-    reach the disk (`SET LOCAL synchronous_commit TO OFF`, sent in the same round trip). For rows
-    that are not money: a database crash may lose the last fraction of a second of them, never
-    anything else. Inside a transaction the flag is ignored (it would cover the whole transaction).
+    reach the disk. The statement itself says so (`RETURNING set_config('synchronous_commit',
+    'off', true)`, local to its own implicit transaction, so it holds for that commit and
+    nothing after). For rows that are not money: a database crash may lose the last fraction of
+    a second of them, never anything else. Inside a transaction the flag is ignored (it would
+    cover the whole transaction).
     """
     connection = connections[using]
     key = (model, tuple(values), connection.vendor)
@@ -109,15 +112,21 @@ def insert(model: type[Model], values: dict[str, Any], *, wait_for_flush: bool =
     sql, fields = built
     row = [*values.values(), *(f.get_default() for f in fields[len(values) :])]
     params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
-    if not wait_for_flush and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        if not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
-            sql = "SET LOCAL synchronous_commit TO OFF; " + sql  # one simple query: one implicit transaction
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    if not wait_for_flush and not connection.in_atomic_block:
+        sql += _NO_FLUSH_WAIT
+    prepared(sql, params, using=using, rows=False)
 
 
-def prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
-    """Run `sql` and return its rows; on PostgreSQL as a server-side prepared statement.
+_NO_FLUSH_WAIT = " RETURNING set_config('synchronous_commit', 'off', true)"
+
+
+def prepared(sql: str, params: Sequence[Any], *, using: str = "default", rows: bool = True) -> list[tuple[Any, ...]]:
+    """Run `sql` and return its rows (none read with `rows=False`); on PostgreSQL as a
+    server-side prepared statement.
 
     Django binds parameters on the client and sends the statement text every time, so the
     server plans it every time: for the render's four-CTE statement that is about 0.15 ms of the
@@ -130,7 +139,7 @@ def prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> list
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return cursor.fetchall() if rows else []
     import psycopg
 
     connection.close_if_health_check_failed()  # as connection.cursor() does (CONN_HEALTH_CHECKS)
@@ -145,7 +154,7 @@ def prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> list
 
         # The connection's execute wrappers (the query deadline, thrad/dbguard.py) apply as usual.
         connection.make_cursor(raw)._execute_with_wrappers(sql, params, many=False, executor=run)  # type: ignore[arg-type]
-        rows = raw.fetchall()
+        result = raw.fetchall() if rows else []
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-    return rows
+    return result

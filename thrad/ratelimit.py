@@ -22,7 +22,7 @@ from typing import Protocol
 from django.conf import settings
 from django.db import connection
 
-from thrad.cache import connection_options, guarded, shared_client
+from thrad.cache import connection_options, guarded, run_script, shared_client
 from thrad.models import RateLimitCounter
 
 
@@ -102,7 +102,7 @@ class RedisCounter:
         self._all_script = self._client.register_script(_INCR_ALL_SCRIPT)
 
     def increment(self, key: str, expires_at: int) -> int:
-        return int(guarded(self._script, keys=[key], args=[expires_at]))
+        return int(guarded(run_script, self._client, self._script, [key], [expires_at]))
 
     def increment_all(
         self, counters: list[tuple[str, int, int]], version_key: str | None, fresh_version: str
@@ -111,7 +111,7 @@ class RedisCounter:
         args: list[str | int] = ["1" if version_key else "0", fresh_version]
         for _, expires_at, limit in counters:
             args += [expires_at, limit]
-        version, *counts = guarded(self._all_script, keys=keys, args=args)
+        version, *counts = guarded(run_script, self._client, self._all_script, keys, args)
         return [int(c) for c in counts], version.decode() if version else None
 
     def decrement(self, keys: list[str]) -> None:
