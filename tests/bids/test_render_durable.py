@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from bids.models import AdStatsHourly, Bid, ClickToken
@@ -60,6 +61,20 @@ def test_a_bid_the_cache_lost_renders_from_its_row_and_is_charged_once(ssp, ad):
     assert Campaign.objects.get().spend_micros == 7500
     assert AdStatsHourly.objects.get().impressions == 1
     assert ClickToken.objects.filter(bid_id=bid_id).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's")
+@pytest.mark.usefixtures("committing_db")
+def test_the_bids_commit_without_waiting_for_the_disk_ends_with_the_bid(ssp, ad):
+    """The bid row's INSERT commits without waiting for the WAL flush; the setting is local to
+    that statement's transaction, so what the same connection commits next (the render's
+    charge) waits for the disk as usual."""
+    bid_id = _place(ssp)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert Bid.objects.filter(pk=bid_id).exists()  # committed, not left in an open transaction
+    assert not connection.in_atomic_block
 
 
 def test_a_bid_from_the_database_still_expires_and_still_caps_the_price(ssp, ad, time_machine, settings):
