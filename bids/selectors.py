@@ -14,6 +14,7 @@ from thrad.errors import PlatformError
 from thrad.models import Organization
 
 PARTNER_KEY_KIND = "sp"
+_PARTNER_FIELDS = ["id", "name", "prefix", "digest", "is_active"]
 
 
 def partner_authenticate(*, secret: str, index: ServingIndex | None = None) -> SupplyPartner | None:
@@ -25,7 +26,8 @@ def partner_authenticate(*, secret: str, index: ServingIndex | None = None) -> S
     entry = (index or serving_index()).partners.get(prefix)
     if entry is None or not keys.matches(secret, entry[2]):
         return None
-    return SupplyPartner(pk=entry[0], name=entry[1], prefix=prefix, digest=entry[2], is_active=True)
+    # As loaded from the database (the index's columns, the rest deferred): no field defaults run.
+    return SupplyPartner.from_db("default", _PARTNER_FIELDS, (entry[0], entry[1], prefix, entry[2], True))
 
 
 def click_target_get(*, digest: str, now: datetime) -> dict[str, Any] | None:

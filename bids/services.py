@@ -14,6 +14,7 @@ Hot paths, in statements:
   (bids/counters.py); render of such a bid: one counter write after the database write.
 """
 
+import base64
 import contextlib
 import hashlib
 import logging
@@ -150,7 +151,8 @@ def bid_place(*, partner: SupplyPartner, request: BidRequest, index: ServingInde
         return _no_bid(request, partner, "sponsored_message not wanted")
     now = time.time()
     index = index or held_index() or serving_index()
-    bid_id, token = f"bid_{secrets.token_hex(16)}", secrets.token_urlsafe(32)
+    secret = secrets.token_bytes(48)  # the bid id and the click token from one system call
+    bid_id, token = f"bid_{secret[:16].hex()}", base64.urlsafe_b64encode(secret[16:]).rstrip(b"=").decode("ascii")
     inline = request.request_type == OPENER or settings.DSP_PRERENDER
     token_now = inline and request.production  # an inline creative may be shown without a render
     cached, version = False, index.version

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -42,6 +42,7 @@ from thrad.api import V1Api
 from thrad.clientip import parse_ip
 from thrad.errors import DspError, dsp_exception_handler
 from thrad.schema import InternalErrorAutoSchema, v1_error_responses
+from thrad.shapes import json_response
 
 BUDGET_NOTE = (
     "A campaign stops bidding once its recorded spend reaches its lifetime limit, or its spend "
@@ -152,7 +153,7 @@ class BidPlaceApi(DspApiBase):
         },
         tags=["DSP"],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         _require_end_user_headers(request)
         try:
             bid_request = parse_bid_request(self.json_body())
@@ -162,7 +163,7 @@ class BidPlaceApi(DspApiBase):
         placed = services.bid_place(partner=partner, request=bid_request, index=index)
         if placed is None:
             return Response(status=204)
-        return Response(BidResponseSerializer.render(placed))
+        return json_response(BidResponseSerializer.render(placed))
 
 
 def _render_fields(body: Any) -> tuple[str, Decimal, bool]:
@@ -202,10 +203,10 @@ class BidRenderApi(DspApiBase):
         },
         tags=["DSP"],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         bid_id, price, production = _render_fields(self.json_body())
         data = services.bid_render(bid_id=bid_id, realized_price=price, production=production)
-        return Response(RenderResponseSerializer.render(data))
+        return json_response(RenderResponseSerializer.render(data))
 
 
 class ClickRedirectApi(DspApiBase):

@@ -11,7 +11,7 @@ round trip for every limit of a request plus the API key cache's freshness check
 """
 
 import math
-import secrets
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -202,7 +202,8 @@ def hit_all(limits: Sequence[Limit], ident: str, *, version_key: str | None = No
     counters = [(key, reset_at + 60, limit.limit) for (key, reset_at), limit in zip(windows, limits, strict=True)]
     if not counters and version_key is None:
         return Hits([], [], None)
-    counts, version = counter().increment_all(counters, version_key, secrets.token_hex(8))
+    fresh = f"{random.getrandbits(64):016x}"  # used only when the version key is missing; not a secret
+    counts, version = counter().increment_all(counters, version_key, fresh)
     decisions = [_decision(limits[i], count, windows[i][1], now) for i, count in enumerate(counts)]
     return Hits(decisions, [key for key, _, _ in counters[: len(counts)]], version)
 
