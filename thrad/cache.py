@@ -113,11 +113,15 @@ def _guarded(name: str) -> Callable[..., Any]:
 
 
 class GuardedRedisCacheClient(PooledRedisCacheClient):
-    pass
+    def get(self, key: Any, default: Any) -> Any:
+        """Django's `get` (the hot one: render's bid, the index version) through `run_command`."""
+        raw = guarded(run_command, self.get_client(key), "GET", key)
+        return default if raw is None else self._serializer.loads(raw)  # type: ignore[attr-defined]
 
 
 for _name in _OPERATIONS:
-    setattr(GuardedRedisCacheClient, _name, _guarded(_name))
+    if _name not in GuardedRedisCacheClient.__dict__:
+        setattr(GuardedRedisCacheClient, _name, _guarded(_name))
 
 
 class GuardedRedisCache(RedisCache):
@@ -139,24 +143,20 @@ class GuardedRedisCache(RedisCache):
         return None if raw is None else serializer.loads(raw)
 
 
-def run_script(client: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> Any:
-    """`script(keys=keys, args=args)` (a registered script) in one EVALSHA on a pooled connection,
-    without the client's per-command layers: a hot path's Redis call costs about half the CPU.
+def run_command(client: redis.Redis, *args: Any) -> Any:
+    """One command on a pooled connection of `client`, without redis-py's per-command layers.
 
     redis-py's `execute_command` wraps each command in a retry loop, observability records and
     an event dispatch: about 50-60 µs of CPU on top of a 30-50 µs round trip. Here the pool
     still hands out a connection that is connected and has nothing unread (it reconnects a
-    socket the server closed), the connection still applies its socket timeouts and parser; a
-    failed connection is dropped, not retried: the caller's breaker decides. A server that does
-    not know the script yet (restarted, flushed) gets it through the script object, which loads it.
+    socket the server closed), and the connection still applies its socket timeouts and parser;
+    a failed connection is dropped, not retried: the caller's breaker decides.
     """
     pool = client.connection_pool
     connection = pool.get_connection()
     try:
-        connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        connection.send_command(*args)
         return connection.read_response()
-    except redis.exceptions.NoScriptError:
-        pass
     except redis.exceptions.ResponseError:
         raise  # the reply was read whole: the connection is fine
     except BaseException:
@@ -164,7 +164,16 @@ def run_script(client: redis.Redis, script: Any, keys: list[Any], args: list[Any
         raise
     finally:
         pool.release(connection)
-    return script(keys=keys, args=args)
+
+
+def run_script(client: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> Any:
+    """`script(keys=keys, args=args)` (a registered script) as one EVALSHA through `run_command`:
+    a hot path's script costs about half the CPU. A server that does not know the script yet
+    (restarted, flushed) gets it through the script object, which loads it."""
+    try:
+        return run_command(client, "EVALSHA", script.sha, len(keys), *keys, *args)
+    except redis.exceptions.NoScriptError:
+        return script(keys=keys, args=args)
 
 
 # ARGV[2]: seconds to keep, -1 for no expiry, 0 to delete (as Django's set() with timeout 0).
