@@ -6,7 +6,7 @@ rounded half to even from the integer micros with `Decimal` (7.125 → 7.12, 7.1
 
 import heapq
 import random
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
@@ -96,19 +96,30 @@ class GroupEntry:
         return self.price >= floor
 
 
-def rank(scores: dict[int, float], groups: dict[int, GroupEntry]) -> Iterator[tuple[float, GroupEntry]]:
-    """Candidates best first: highest relevance, then highest max bid, then the order of
-    `scores` (as a stable sort would). Lazily, from a heap: a bid reads the first few of the
-    hundreds of groups a conversation matches, so the rest are never put in order."""
-    heap = [
-        (-score, -group.max_bid_micros, n, group)
-        for n, (group_id, score) in enumerate(scores.items())
-        if (group := groups.get(group_id)) is not None
-    ]
-    heapq.heapify(heap)
-    while heap:
-        negative_score, _, _, group = heapq.heappop(heap)
-        yield -negative_score, group
+def rank(
+    weights: Mapping[int, float], phrase_groups: Mapping[int, Sequence[GroupEntry]]
+) -> Iterator[tuple[float, GroupEntry]]:
+    """Candidates best first: highest relevance, then highest max bid (ties in no set order:
+    `pick` breaks them at random). `weights` gives each matched phrase its weight, and a group's
+    relevance is its heaviest matched phrase's; `phrase_groups[p]` are phrase p's groups,
+    highest max bid first (the serving index keeps them so).
+
+    Lazily, level by level of weight: the groups of the heaviest phrases are merged by bid as
+    they are read, and a group already given out at a higher level is skipped. A bid reads the
+    first few of the hundreds of groups a conversation matches, so the rest are never touched.
+    """
+    seen: set[int] = set()
+    for level in sorted(set(weights.values()), reverse=True):
+        lists = [phrase_groups[phrase] for phrase, weight in weights.items() if weight == level]
+        merged = lists[0] if len(lists) == 1 else heapq.merge(*lists, key=_by_bid)
+        for group in merged:
+            if group.ad_group_id not in seen:
+                seen.add(group.ad_group_id)
+                yield level, group
+
+
+def _by_bid(group: GroupEntry) -> int:
+    return -group.max_bid_micros
 
 
 def candidates(

@@ -48,6 +48,7 @@ class ServingIndex:
     no_hints_everywhere: tuple[GroupEntry, ...] = ()
     no_hints_by_country: dict[str, tuple[GroupEntry, ...]] = field(default_factory=dict)
     partners: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # prefix → (pk, name, digest)
+    phrase_groups: dict[int, tuple[GroupEntry, ...]] = field(default_factory=dict)  # highest bid first
 
     def no_hint_groups(self, country: str) -> tuple[GroupEntry, ...]:
         """Groups without hints that may target `country`, highest max bid first."""
@@ -179,12 +180,17 @@ def _active_partners() -> QuerySet[SupplyPartner, tuple[str, int, str, str]]:
 
 
 def _arrange(version: str, groups: dict[int, GroupEntry], matcher: PhraseMatcher[int]) -> ServingIndex:
-    """Groups without hints sorted by bid, once for 'everywhere' and once per targeted country."""
+    """Groups without hints sorted by bid, once for 'everywhere' and once per targeted country;
+    the groups of each hint phrase sorted by bid (the order bids.auction.rank reads them in)."""
     plain = sorted((g for g in groups.values() if not g.has_hints), key=lambda g: -g.max_bid_micros)
     everywhere = tuple(g for g in plain if not g.countries)
     countries = {c for g in plain for c in g.countries}
     by_country = {c: tuple(g for g in plain if not g.countries or c in g.countries) for c in countries}
-    return ServingIndex(version, groups, matcher, everywhere, by_country)
+    phrase_groups = {
+        phrase: tuple(sorted((groups[g] for g in matcher.groups_of(phrase)), key=lambda g: -g.max_bid_micros))
+        for phrase in range(matcher.phrase_count)
+    }
+    return ServingIndex(version, groups, matcher, everywhere, by_country, phrase_groups=phrase_groups)
 
 
 # --- the per-process copy and its version -----------------------------------------------------

@@ -102,15 +102,24 @@ class PhraseMatcher(Generic[K]):
                 position += 1
         return found
 
-    def relevance(self, messages: Sequence[Message]) -> dict[K, float]:
-        """Group → relevance, for the groups with at least one hint found in the conversation."""
+    def groups_of(self, phrase: int) -> tuple[K, ...]:
+        """The groups that have phrase `phrase` (an id `phrase_weights` returns) among their hints."""
+        return self._groups[phrase]
+
+    def phrase_weights(self, messages: Sequence[Message]) -> dict[int, float]:
+        """Phrase id → the heaviest message it occurs in, for the phrases found in the conversation."""
         best_weight: dict[int, float] = {}
         for weight, message in message_weights(messages):
             for phrase in self.phrases_in(message.content):
                 if weight > best_weight.get(phrase, 0.0):
                     best_weight[phrase] = weight
+        return best_weight
+
+    def relevance(self, messages: Sequence[Message]) -> dict[K, float]:
+        """Group → relevance (its heaviest matched phrase), for the groups with at least one hint
+        found in the conversation. A bid ranks from `phrase_weights` instead (bids.auction.rank)."""
         scores: dict[K, float] = {}
-        for phrase, weight in best_weight.items():
+        for phrase, weight in self.phrase_weights(messages).items():
             for group in self._groups[phrase]:
                 if weight > scores.get(group, 0.0):
                     scores[group] = weight

@@ -95,9 +95,9 @@ def _ranked(index: ServingIndex, request: BidRequest) -> Iterator[tuple[float, a
     """Candidates best first: groups whose hints matched, then groups without hints (relevance 0,
     the only ones an opener considers)."""
     if request.request_type != OPENER:
-        scores = index.matcher.relevance(request.messages)
-        if scores:
-            yield from auction.rank(scores, index.groups)
+        weights = index.matcher.phrase_weights(request.messages)
+        if weights:
+            yield from auction.rank(weights, index.phrase_groups)
     for group in index.no_hint_groups(request.country_code):
         yield 0.0, group
 

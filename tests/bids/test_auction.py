@@ -57,8 +57,9 @@ def group(
 
 
 def choose(groups: dict[int, GroupEntry], scores: dict[int, float], **kw) -> AdEntry | None:
+    """The pick when group n matched with relevance scores[n] (each group its own phrase)."""
     args = {"now": NOW, "country": "US", "floor": Decimal("4.00"), **kw}
-    return pick(rank(scores, groups), **args)
+    return pick(rank(scores, {n: (g,) for n, g in groups.items()}), **args)
 
 
 def test_the_most_relevant_group_wins_even_against_a_higher_bid():
@@ -71,15 +72,21 @@ def test_at_equal_relevance_the_higher_max_bid_wins():
     assert choose(groups, {1: 1.0, 2: 1.0}).ad_group_id == 2
 
 
-def test_every_matched_group_comes_out_best_first_the_order_a_stable_sort_gives():
+def test_every_matched_group_comes_out_once_best_first_at_its_heaviest_phrase():
     rng = random.Random(7)
-    groups = {n: group(n, rng.choice([5_000_000, 7_500_000, 9_000_000])) for n in range(300)}
-    scores = {rng.randrange(400): rng.choice([0.5, 1.0, 1.5, 2.0]) for _ in range(200)}  # some not in groups
-    expected = sorted(
-        ((score, groups[n]) for n, score in scores.items() if n in groups),
-        key=lambda pair: (-pair[0], -pair[1].max_bid_micros),
-    )
-    assert [(s, g.ad_group_id) for s, g in rank(scores, groups)] == [(s, g.ad_group_id) for s, g in expected]
+    groups = [group(n, rng.choice([5_000_000, 7_500_000, 9_000_000])) for n in range(300)]
+    phrases = {p: rng.sample(groups, rng.randint(1, 40)) for p in range(60)}  # a group in several phrases
+    phrase_groups = {p: tuple(sorted(members, key=lambda g: -g.max_bid_micros)) for p, members in phrases.items()}
+    weights = {p: rng.choice([0.4, 0.6, 1.0]) for p in rng.sample(range(60), 25)}  # the matched phrases
+    relevance: dict[int, float] = {}
+    for p, weight in weights.items():
+        for g in phrases[p]:
+            relevance[g.ad_group_id] = max(weight, relevance.get(g.ad_group_id, 0.0))
+    ranked = [(score, g.ad_group_id, g.max_bid_micros) for score, g in rank(weights, phrase_groups)]
+    assert sorted(g for _, g, _ in ranked) == sorted(relevance)  # every matched group, once
+    assert all(score == relevance[g] for score, g, _ in ranked)
+    keys = [(-score, -bid) for score, _, bid in ranked]
+    assert keys == sorted(keys)  # highest relevance, then highest max bid
 
 
 def test_ties_are_broken_at_random_over_every_tied_ad():
