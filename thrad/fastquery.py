@@ -112,13 +112,9 @@ def insert(model: type[Model], values: dict[str, Any], *, wait_for_flush: bool =
     sql, fields = built
     row = [*values.values(), *(f.get_default() for f in fields[len(values) :])]
     params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-        return
-    if not wait_for_flush and not connection.in_atomic_block:
+    if not wait_for_flush and connection.vendor == "postgresql" and not connection.in_atomic_block:
         sql += _NO_FLUSH_WAIT
-    prepared(sql, params, using=using, rows=False)
+    prepared(sql, params, using=using, rows=False)  # other databases: through Django's cursor
 
 
 _NO_FLUSH_WAIT = " RETURNING set_config('synchronous_commit', 'off', true)"
