@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -82,6 +82,32 @@ class DspApiBase(APIView):
 
     def get_exception_handler(self) -> Callable[..., Response]:
         return dsp_exception_handler
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """A POST without a query string (bid, render as the SSP sends them) skips DRF's request
+        wrapper and its checks, of which these views use none (no permissions, throttles,
+        versions or parsers; one renderer). The view's authenticators run as DRF runs them and
+        set `request.user` / `request.auth`. An error, a DRF `Response` (a no-bid), a query
+        string (`?format=`), every other method and a view without `post` take DRF's own way, so those answers and
+        headers are DRF's; every answer gets DRF's headers (`Allow`)."""
+        post = getattr(self, "post", None)
+        if post is None or request.method != "POST" or request.META.get("QUERY_STRING"):
+            return super().dispatch(request, *args, **kwargs)
+        self.args, self.kwargs, self.request = args, kwargs, request  # type: ignore[assignment]
+        self.headers = self.default_response_headers
+        try:
+            for authenticator in self.get_authenticators():
+                found = authenticator.authenticate(request)  # type: ignore[arg-type]
+                if found is not None:
+                    request.user, request.auth = found  # type: ignore[attr-defined]
+                    break
+            response = post(request, *args, **kwargs)
+        except Exception as exc:
+            self.request = self.initialize_request(request, *args, **kwargs)
+            response = self.handle_exception(exc)
+        if isinstance(response, Response) and not isinstance(self.request, Request):  # renders through DRF's
+            self.request = self.initialize_request(request, *args, **kwargs)
+        return self.finalize_response(self.request, response, *args, **kwargs)
 
     def json_body(self) -> Any:
         """The parsed body, whatever the Content-Type; invalid JSON (NaN included) is a 400."""
