@@ -77,6 +77,17 @@ def test_the_bids_commit_without_waiting_for_the_disk_ends_with_the_bid(ssp, ad)
     assert not connection.in_atomic_block
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pattern index is PostgreSQL's")
+def test_a_bid_row_updates_only_the_indexes_something_reads(db):
+    """No `varchar_pattern_ops` copy of the bid id's index (every INSERT paid for it; nothing
+    makes LIKE lookups on bid ids): the key itself and the references' and expiry's indexes stay."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'bids_bid'")
+        definitions = [definition for (definition,) in cursor.fetchall()]
+    assert not [d for d in definitions if "pattern_ops" in d]
+    assert len(definitions) == 5, definitions  # the key; ad, campaign, partner; expires_at
+
+
 def test_a_bid_from_the_database_still_expires_and_still_caps_the_price(ssp, ad, time_machine, settings):
     start = timezone.now()
     time_machine.move_to(start, tick=False)
