@@ -88,8 +88,8 @@ class DspApiBase(APIView):
         wrapper and its checks, of which these views use none (no permissions, throttles,
         versions or parsers; one renderer). The view's authenticators run as DRF runs them and
         set `request.user` / `request.auth`. An error, a DRF `Response` (a no-bid), a query
-        string (`?format=`), every other method and a view without `post` take DRF's own way, so those answers and
-        headers are DRF's; every answer gets DRF's headers (`Allow`)."""
+        string (`?format=`), every other method and a view without `post` take DRF's own way,
+        so those answers are DRF's; every answer gets DRF's headers (`Allow`)."""
         post = getattr(self, "post", None)
         if post is None or request.method != "POST" or request.META.get("QUERY_STRING"):
             return super().dispatch(request, *args, **kwargs)
