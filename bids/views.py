@@ -105,7 +105,7 @@ class DspApiBase(APIView):
         except Exception as exc:
             self.request = self.initialize_request(request, *args, **kwargs)
             response = self.handle_exception(exc)
-        if isinstance(response, Response) and not isinstance(self.request, Request):  # renders through DRF's
+        if isinstance(response, Response) and not isinstance(self.request, Request):  # it renders through DRF's request
             self.request = self.initialize_request(request, *args, **kwargs)
         return self.finalize_response(self.request, response, *args, **kwargs)
 

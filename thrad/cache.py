@@ -179,16 +179,14 @@ def run_command(client: redis.Redis, *args: Any) -> Any:
         if connection._sock is None:
             connection.connect()
         connection.send_command(*args)
-        reply = connection.read_response()
+        return connection.read_response()
     except redis.exceptions.ResponseError:
-        idle.append(connection)  # the reply was read whole: the connection is fine
-        raise
+        raise  # the reply was read whole: the connection is fine
     except BaseException:
         connection.disconnect()  # a half-read reply must never reach the next command
-        idle.append(connection)  # it connects again when next used
         raise
-    idle.append(connection)
-    return reply
+    finally:
+        idle.append(connection)  # a dropped one connects again when next used
 
 
 def run_script(client: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> Any:
