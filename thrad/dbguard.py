@@ -42,17 +42,27 @@ class _Watchdog:
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._thread: threading.Thread | None = None
-        self._pid = 0
 
     def arm(self, fd: int, deadline: float) -> int:
         token = next(self._ids)
         with self._lock:
             self._armed[token] = (deadline, fd)
-            if self._thread is None or self._pid != os.getpid():  # first use, or after a fork
-                self._pid = os.getpid()
+            if self._thread is None:  # first use in this process (a forked child starts with none)
                 self._thread = threading.Thread(target=self._run, name="db-query-deadline", daemon=True)
                 self._thread.start()
         return token
+
+    def arm_connection(self, connection: Any, timeout: float) -> int | None:
+        """Arm for `connection`'s socket; None when it has none (closed: nothing can hang)."""
+        try:
+            fd = connection.connection.fileno()
+        except Exception:  # noqa: BLE001 - no socket to watch
+            return None
+        return self.arm(fd, time.monotonic() + timeout)
+
+    def forked(self) -> None:
+        """In a forked child: no thread runs yet, and the parent's queries are not its own."""
+        self._armed, self._lock, self._thread = {}, threading.Lock(), None
 
     def disarm(self, token: int) -> None:
         with self._lock:
@@ -85,33 +95,33 @@ def _cut(fd: int) -> None:
 
 
 _watchdog = _Watchdog()
+os.register_at_fork(after_in_child=_watchdog.forked)
 
 
 @contextmanager
 def deadline(connection: Any) -> Iterator[None]:
     """Cut `connection`'s socket if the block outlives this request's query deadline."""
     timeout = _timeout.get()
-    fd = None
-    if timeout:
-        try:
-            fd = connection.connection.fileno()
-        except Exception:  # noqa: BLE001 - no socket to watch (closed): nothing can hang
-            fd = None
-    if fd is None:
-        yield
-        return
-    token = _watchdog.arm(fd, time.monotonic() + timeout)
+    token = _watchdog.arm_connection(connection, timeout) if timeout else None
     try:
         yield
     finally:
-        _watchdog.disarm(token)
+        if token is not None:
+            _watchdog.disarm(token)
 
 
 def _deadline_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-    if _timeout.get():
-        dependencies.breaker("database").before()  # another request just found the database hung
-    with deadline(context["connection"]):
+    """`deadline()` for every query, inline (it runs on every statement of every request)."""
+    timeout = _timeout.get()
+    if not timeout:
         return execute(sql, params, many, context)
+    dependencies.breaker("database").before()  # another request just found the database hung
+    token = _watchdog.arm_connection(context["connection"], timeout)
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        if token is not None:
+            _watchdog.disarm(token)
 
 
 @receiver(connection_created)
