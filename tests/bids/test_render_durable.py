@@ -50,6 +50,20 @@ def _place(ssp) -> str:
     return response.json()["data"]["bidId"]
 
 
+@pytest.mark.usefixtures("committing_db")
+def test_renders_committed_for_real_charge_once_and_a_repeat_nothing(ssp, ad):
+    """Outside a test transaction the charge runs as it does in production (on PostgreSQL: one
+    prepared statement on the connection's libpq object, thrad/fastquery.py)."""
+    bid_id = _place(ssp)
+    first, second = render(ssp, bid_id, 7.5), render(ssp, bid_id, 7.5)
+    assert first.status_code == second.status_code == 200, first.content
+    assert first.json()["data"] == second.json()["data"]
+    assert Campaign.objects.get().spend_micros == 7500
+    assert AdStatsHourly.objects.get().impressions == 1
+    assert Bid.objects.get(pk=bid_id).rendered_at is not None
+    assert render(ssp, "bid_" + "0" * 32, 1.0).status_code == 404
+
+
 def test_a_bid_the_cache_lost_renders_from_its_row_and_is_charged_once(ssp, ad):
     bid_id = _place(ssp)
     cached = cache.get(f"dsp:bid:{bid_id}")
