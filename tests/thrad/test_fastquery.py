@@ -87,3 +87,17 @@ def test_a_new_connection_prepares_its_statements_again():
     connection.close()  # the server forgets its prepared statements with the session
     fastquery.insert(Bid, _row("bid_second"))
     assert Bid.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_connection_keeps_a_bounded_number_of_prepared_statements(monkeypatch):
+    """Each combination of parameter types is its own statement (an int is int2, int4 or int8 by
+    its size); past the bound, new combinations still answer, unnamed, and hold nothing more."""
+    monkeypatch.setattr(fastquery, "_MAX_PREPARED", 2)
+    connection.close()  # a new connection: no statements yet
+    sql = "SELECT %s::bigint + %s::bigint"
+    answers = [fastquery.prepared(sql, [a, b]) for a in (1, 70_000, 5_000_000_000) for b in (2, 80_000)]
+    assert answers == [[(a + b,)] for a in (1, 70_000, 5_000_000_000) for b in (2, 80_000)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'thrad_fastquery_%%'")
+        assert cursor.fetchone() == (2,)
