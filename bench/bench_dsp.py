@@ -249,9 +249,9 @@ def place_bids(partner: SupplyPartner, count: int) -> list[str]:
 
 
 class RenderPool:
-    """Bids not rendered yet. Before each round it tops up to 1.3 times what a round has used
-    (at least `minimum`) and writes them as render bodies for bodies.lua; after it, drops those
-    the round sent."""
+    """Bids not rendered yet. Before each round it tops up to twice what a round has used (at
+    least `minimum`; each wrk thread takes half the lines, and rounds differ in speed) and writes
+    them as render bodies for bodies.lua; after it, drops those the round sent."""
 
     def __init__(self, h: Harness, partner: SupplyPartner, minimum: int = 1500) -> None:
         self.h, self.partner, self.need = h, partner, minimum
@@ -275,7 +275,7 @@ class RenderPool:
             self.repeats += max(0, sent - size)
             self.sent += sent
         self.ids = [bid for n, bid in enumerate(self.ids) if n not in used]
-        self.need = max(self.need, int(1.3 * run.requests * self.h.seconds / max(run.seconds, 1)))
+        self.need = max(self.need, int(2 * run.requests * self.h.seconds / max(run.seconds, 1)))
 
 
 def run(h: Harness) -> None:
