@@ -250,10 +250,11 @@ def place_bids(partner: SupplyPartner, count: int) -> list[str]:
 
 class RenderPool:
     """Bids not rendered yet. Before each round it tops up to twice what a round has used (at
-    least `minimum`; each wrk thread takes half the lines, and rounds differ in speed) and writes
+    least `minimum`, enough for a 2 s warm-up at 3,000 renders/s; each wrk thread takes half the
+    lines, and rounds differ in speed) and writes
     them as render bodies for bodies.lua; after it, drops those the round sent."""
 
-    def __init__(self, h: Harness, partner: SupplyPartner, minimum: int = 1500) -> None:
+    def __init__(self, h: Harness, partner: SupplyPartner, minimum: int = 6000) -> None:
         self.h, self.partner, self.need = h, partner, minimum
         self.ids: list[str] = []
         self.repeats, self.sent, self.placed, self.placed_seconds = 0, 0, 0, 0.0
