@@ -251,8 +251,8 @@ def place_bids(partner: SupplyPartner, count: int) -> list[str]:
 class RenderPool:
     """Bids not rendered yet. Before each round it tops up to twice what a round has used (at
     least `minimum`, enough for a 2 s warm-up at 3,000 renders/s; each wrk thread takes half the
-    lines, and rounds differ in speed) and writes
-    them as render bodies for bodies.lua; after it, drops those the round sent."""
+    lines, and rounds differ in speed) and writes them as render bodies for bodies.lua; after
+    it, drops those the round sent."""
 
     def __init__(self, h: Harness, partner: SupplyPartner, minimum: int = 6000) -> None:
         self.h, self.partner, self.need = h, partner, minimum
